@@ -1,0 +1,56 @@
+# Every target sets itself up: a fresh machine needs only python3.11, pip, node and npm.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install check lint typecheck spec-lint test demo bench clean lock
+
+help:
+	@echo "make demo   - set up, start the reference server, run the conformance suite, show the verdict"
+	@echo "make test   - set up, lint, type check and run every test"
+	@echo "make check  - ruff + mypy --strict only"
+	@echo "make bench  - benchmarks (figures printed, not asserted)"
+	@echo "make lock   - re-resolve requirements.lock from pyproject.toml"
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(STAMP) $(NODE_STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+check: lint typecheck
+
+spec-lint: $(STAMP) $(NODE_STAMP)
+	npx --no-install spectral lint --ruleset .spectral.yaml --fail-severity=error openapi.yaml
+
+test: check spec-lint
+	$(BIN)/python -m pytest -q
+
+demo: install
+	$(BIN)/dnc demo
+
+bench: install
+	$(BIN)/python -m bench
+
+lock: $(STAMP)
+	$(BIN)/pip-compile -q --extra dev --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
+
+clean:
+	rm -rf $(VENV) node_modules

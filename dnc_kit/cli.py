@@ -1,0 +1,44 @@
+"""The `dnc` command: one entry point, each sub-command owned by its package.
+
+Sub-commands are imported lazily so that `dnc serve` never pays for the MCP SDK or
+Schemathesis, and a broken optional piece cannot take the others down.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+
+# name -> (module with a `main(argv) -> int`, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "serve": ("reference_server.cli", "run the reference DNC API server"),
+    "conformance": ("contract_tests.cli", "check a deployment against openapi.yaml"),
+    "mcp": ("mcp_server.cli", "run the MCP server for AI agents"),
+    "demo": ("dnc_kit.demo", "start the reference server, run the suite, show an agent session"),
+}
+
+
+def usage() -> str:
+    width = max(len(name) for name in COMMANDS)
+    lines = ["usage: dnc <command> [args...]", "", "commands:"]
+    lines += [f"  {name:<{width}}  {help_}" for name, (_, help_) in COMMANDS.items()]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in {"-h", "--help", "help"}:
+        print(usage())
+        return 0
+    name, rest = args[0], args[1:]
+    if name not in COMMANDS:
+        print(f"dnc: unknown command {name!r}\n\n{usage()}", file=sys.stderr)
+        return 2
+    module = importlib.import_module(COMMANDS[name][0])
+    command: Callable[[list[str]], int] = module.main
+    return command(rest)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
