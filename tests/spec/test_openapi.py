@@ -155,6 +155,16 @@ def test_every_documented_error_code_is_a_response_of_its_operation(row: dict[st
     assert not errors, f"documented body {body} is not a valid {row['status']} answer: {errors}"
 
 
+def test_the_documented_errors_fixture_is_valid_against_its_schema() -> None:
+    schema = json.loads(
+        (FIXTURES_DIR / "documented_errors.schema.json").read_text(encoding="utf-8")
+    )
+    errors = [
+        error.message for error in Draft202012Validator(schema).iter_errors(DOCUMENTED_ERRORS)
+    ]
+    assert not errors, errors
+
+
 def test_the_documented_errors_fixture_covers_every_error_code_in_the_seed_pages() -> None:
     if not SEEDS_DIR.is_dir():
         pytest.skip(f"seed pages not found at {SEEDS_DIR}")
