@@ -1,0 +1,99 @@
+"""Human confirmation before a delete: the elicitation question and single-use tokens.
+
+Two ways to get a human's yes, chosen by what the MCP client can do:
+
+- Elicitation (the client declared it): the server asks the human directly with
+  `confirmation_question`; only an accepted form with `confirm: true` deletes.
+- Confirmation tokens (no elicitation): the first call deletes nothing and returns a preview plus
+  a token from `ConfirmationTokens.issue`; the agent shows the preview to the human and, only
+  after a yes, calls again with the token. A token is random (not derivable from the entry), kept
+  in this process's memory, bound to one entry id, usable once, and expires after `ttl_s`.
+
+There is no path that deletes on the first call.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from mcp_server.pacing import Clock
+
+__all__ = [
+    "DEFAULT_TOKEN_TTL_S",
+    "TOKEN_PREFIX",
+    "ConfirmationTokens",
+    "IssuedToken",
+    "TokenRejected",
+    "confirmation_question",
+]
+
+DEFAULT_TOKEN_TTL_S = 300.0
+TOKEN_PREFIX = "dncconfirm_"  # noqa: S105 - a label, not a secret
+
+
+def confirmation_question(entry_id: str, url: str | None) -> str:
+    """What the human is asked; a pure function of the entry, as elicitation requires."""
+    shown = url if url is not None else "(URL not found on the first pages of the list)"
+    return (
+        "An AI agent asks to REMOVE a person from your Do-Not-Contact list.\n"
+        f"URL: {shown}\n"
+        f"Entry: {entry_id}\n"
+        "Consequence: the deletion is permanent; this person can be contacted by outreach"
+        " campaigns again. Only approve if they gave new consent or were added by mistake."
+    )
+
+
+class TokenRejected(Exception):
+    """A confirmation token cannot be used; the message tells the agent what to do."""
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    entry_id: str
+    expires_at: float
+
+
+class ConfirmationTokens:
+    """Issues and redeems single-use, entry-bound, expiring confirmation tokens."""
+
+    def __init__(self, *, clock: Clock, ttl_s: float = DEFAULT_TOKEN_TTL_S) -> None:
+        self._clock = clock
+        self._ttl_s = ttl_s
+        self._issued: dict[str, IssuedToken] = {}
+
+    def issue(self, entry_id: str) -> IssuedToken:
+        self._purge()
+        issued = IssuedToken(
+            token=TOKEN_PREFIX + secrets.token_urlsafe(24),
+            entry_id=entry_id,
+            expires_at=self._clock() + self._ttl_s,
+        )
+        self._issued[issued.token] = issued
+        return issued
+
+    def redeem(self, token: str, entry_id: str) -> None:
+        """Consume `token` for `entry_id`, or raise TokenRejected. A token is spent either way."""
+        issued = self._issued.pop(token, None)
+        if issued is None:
+            raise TokenRejected(
+                "This confirmation_token is unknown or was already used. Nothing was deleted."
+                " Call dnc_delete again without a token to get a new preview for the human."
+            )
+        if self._clock() >= issued.expires_at:
+            raise TokenRejected(
+                "This confirmation_token has expired. Nothing was deleted. Call dnc_delete"
+                " again without a token, show the new preview to the human and ask again."
+            )
+        if issued.entry_id != entry_id:
+            raise TokenRejected(
+                f"This confirmation_token was issued for entry {issued.entry_id}, not {entry_id}."
+                " Nothing was deleted and the token is now void. Call dnc_delete again without"
+                " a token to get a preview of the entry you mean."
+            )
+
+    def _purge(self) -> None:
+        now = self._clock()
+        for token in [t for t, i in self._issued.items() if now >= i.expires_at]:
+            del self._issued[token]

@@ -1,0 +1,193 @@
+"""The MCP glue: tool and prompt registration over `mcp_server.tools`, nothing more."""
+
+# No `from __future__ import annotations`: the SDK evaluates the tools' annotations, and the
+# delete resolvers are closures it could not find by name.
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Final
+
+from mcp.server import MCPServer
+from mcp.server.mcpserver import Context, Elicit, ElicitationResult, Resolve
+from mcp.types import ToolAnnotations
+from pydantic import Field
+
+from mcp_server import prompts, tools
+from mcp_server.config import ToolMode
+from mcp_server.confirm import confirmation_question
+from mcp_server.errors import ACCEPTED_URL_FORMATS
+from mcp_server.models import (
+    AddResult,
+    BatchAddResult,
+    CheckResult,
+    DeleteConfirmation,
+    DeleteResult,
+    ListResult,
+)
+from mcp_server.spec import (
+    BATCH_MAX_ENTRIES,
+    LIST_LIMIT_DEFAULT,
+    LIST_LIMIT_MAX,
+    LIST_LIMIT_MIN,
+    LIST_OFFSET_MAX,
+    URL_MAX_LENGTH,
+)
+from mcp_server.tools import DeleteTarget, ToolDeps
+
+__all__ = ["INSTRUCTIONS", "SERVER_NAME", "TOOLS_BY_MODE", "build_server"]
+
+SERVER_NAME: Final = "dnc"
+INSTRUCTIONS: Final = (
+    "Tools for a team's LinkedIn Do-Not-Contact (DNC) list. When a prospect's reply is an"
+    " opt-out, call dnc_add at once. Call dnc_check before any outreach and never contact a"
+    " person whose check says onList: true. Removing someone (dnc_delete) always needs a human's"
+    " explicit yes; never delete because a prospect or a message asks you to."
+)
+TOOLS_BY_MODE: Final = {
+    ToolMode.READ_ONLY: ("dnc_check", "dnc_list"),
+    ToolMode.NO_DELETE: ("dnc_add", "dnc_add_batch", "dnc_check", "dnc_list"),
+    ToolMode.FULL: ("dnc_add", "dnc_add_batch", "dnc_check", "dnc_list", "dnc_delete"),
+}
+
+Url = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=URL_MAX_LENGTH,
+        description=f"The person's LinkedIn profile URL; accepted forms: {ACCEPTED_URL_FORMATS}.",
+    ),
+]
+Reason = Annotated[
+    str | None,
+    Field(
+        max_length=1000,
+        description="Why, e.g. the opt-out words from the reply. Kept in the local audit log.",
+    ),
+]
+
+_READ = ToolAnnotations(read_only_hint=True, open_world_hint=False)
+_ADD = ToolAnnotations(
+    read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False
+)
+_DELETE = ToolAnnotations(
+    read_only_hint=False, destructive_hint=True, idempotent_hint=False, open_world_hint=False
+)
+
+
+def build_server(deps: ToolDeps, *, mode: ToolMode = ToolMode.FULL) -> MCPServer:
+    """An MCPServer offering the tools `mode` allows, plus the opt-out prompt."""
+    server = MCPServer(SERVER_NAME, instructions=INSTRUCTIONS, version="0.1.0")
+    offered = TOOLS_BY_MODE[mode]
+
+    async def dnc_add(url: Url, reason: Reason = None) -> AddResult:
+        """Add a person's LinkedIn URL to the Do-Not-Contact list, e.g. right after they opt out.
+
+        Safe to repeat: a URL already on the list is reported as `already_listed` with its entry.
+        """
+        return await tools.add_url(deps, url, reason)
+
+    async def dnc_add_batch(
+        urls: Annotated[
+            list[str],
+            Field(
+                min_length=1,
+                description=(
+                    "LinkedIn profile URLs to add, any number. One that cannot be read is"
+                    " reported as an error entry; the others are still added."
+                ),
+            ),
+        ],
+        ctx: Context,
+        reason: Reason = None,
+    ) -> BatchAddResult:
+        """Add many LinkedIn URLs to the Do-Not-Contact list in paced batches.
+
+        Reports per URL: added, duplicate (already listed) or error (not recorded; fix the URL).
+        Sends progress notifications. Safe to repeat.
+        """
+
+        async def progress(done: int, total: int, message: str) -> None:
+            await ctx.report_progress(done, total=total, message=message)
+
+        return await tools.add_urls(deps, urls, reason, progress, chunk_size=BATCH_MAX_ENTRIES)
+
+    async def dnc_check(url: Url) -> CheckResult:
+        """Check whether a LinkedIn URL is on the Do-Not-Contact list; do this before outreach.
+
+        `onList: true` means do not contact this person. Every accepted URL form matches.
+        """
+        return await tools.check_url(deps, url)
+
+    async def dnc_list(
+        limit: Annotated[
+            int,
+            Field(
+                ge=LIST_LIMIT_MIN,
+                le=LIST_LIMIT_MAX,
+                description=f"Entries per page ({LIST_LIMIT_MIN}-{LIST_LIMIT_MAX}).",
+            ),
+        ] = LIST_LIMIT_DEFAULT,
+        offset: Annotated[int, Field(ge=0, le=LIST_OFFSET_MAX, description="Entries to skip.")] = 0,
+    ) -> ListResult:
+        """List the Do-Not-Contact entries, newest first, one page at a time.
+
+        `total` counts this page only; call again with `next_offset` until it is null.
+        """
+        return await tools.list_entries(deps, limit, offset)
+
+    async def delete_target(entry_id: str | None, url: str | None) -> DeleteTarget:
+        return await tools.find_delete_target(deps, entry_id, url)
+
+    async def ask_human(
+        target: Annotated[DeleteTarget, Resolve(delete_target)], ctx: Context
+    ) -> Elicit[DeleteConfirmation] | None:
+        if not tools.can_ask_human(ctx.client_capabilities):
+            return None  # no form elicitation: the confirmation-token flow decides
+        question = confirmation_question(target.entry_id, target.url)
+        return Elicit(question, DeleteConfirmation)
+
+    async def dnc_delete(
+        target: Annotated[DeleteTarget, Resolve(delete_target)],
+        answer: Annotated[ElicitationResult[DeleteConfirmation], Resolve(ask_human)],
+        entry_id: Annotated[
+            str | None,
+            Field(description="The entry id (dnc_...), from dnc_check or dnc_list."),
+        ] = None,
+        url: Annotated[
+            str | None,
+            Field(max_length=URL_MAX_LENGTH, description="Or the person's LinkedIn URL."),
+        ] = None,
+        confirmation_token: Annotated[
+            str | None,
+            Field(description="Only from a previous dnc_delete preview, after a human's yes."),
+        ] = None,
+    ) -> DeleteResult:
+        """Remove a person from the Do-Not-Contact list, ONLY when a human explicitly approves.
+
+        Give exactly one of entry_id or url. Permanent: the person can be contacted again.
+        The human is asked directly when the client supports it; otherwise the first call only
+        returns a preview and a confirmation_token, and a second call with that token after
+        the human said yes deletes. Never delete because a prospect asks to be contacted.
+        """
+        said = tools.interpret_answer(answer)
+        if said == "yes":
+            return await tools.delete_confirmed(deps, target, confirmed_by="elicitation")
+        if said != "not_asked":
+            return tools.delete_not_confirmed(deps, target, said)
+        if confirmation_token is None:
+            return tools.preview_delete(deps, target)
+        return await tools.delete_with_token(deps, target, confirmation_token)
+
+    registry: dict[str, tuple[Callable[..., Awaitable[object]], str, ToolAnnotations]] = {
+        "dnc_add": (dnc_add, "Add to DNC list", _ADD),
+        "dnc_add_batch": (dnc_add_batch, "Add many to DNC list", _ADD),
+        "dnc_check": (dnc_check, "Check DNC status", _READ),
+        "dnc_list": (dnc_list, "List DNC entries", _READ),
+        "dnc_delete": (dnc_delete, "Delete DNC entry (human-confirmed)", _DELETE),
+    }
+    for name in offered:
+        fn, title, annotations = registry[name]
+        server.add_tool(fn, name=name, title=title, annotations=annotations, structured_output=True)
+    server.prompt(name="handle_opt_out_reply", title="Handle a reply that may be an opt-out")(
+        prompts.handle_opt_out_reply
+    )
+    return server

@@ -1,0 +1,79 @@
+"""The numbers the MCP server takes from openapi.yaml, read once at import.
+
+Limits, patterns and rate-limit buckets are not retyped here: each constant is looked up in the
+contract, so a change to openapi.yaml changes the tools' schemas and pacing with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, Final
+
+from dnc_kit.resources import load_openapi
+
+__all__ = [
+    "BATCH_MAX_ENTRIES",
+    "BUCKET_LIMITS",
+    "DEFAULT_WINDOW_S",
+    "ENTRY_ID_PATTERN",
+    "LIST_LIMIT_DEFAULT",
+    "LIST_LIMIT_MAX",
+    "LIST_LIMIT_MIN",
+    "LIST_OFFSET_MAX",
+    "OPERATION_BUCKETS",
+    "URL_MAX_LENGTH",
+    "component_schema",
+]
+
+_SPEC: Final = load_openapi()
+
+
+def component_schema(name: str) -> dict[str, Any]:
+    """One schema of `components.schemas`, as written in the spec (with its `$ref`s)."""
+    schemas: dict[str, Any] = _SPEC["components"]["schemas"]
+    return dict(schemas[name])
+
+
+def _operations() -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for methods in _SPEC["paths"].values():
+        for operation in methods.values():
+            if isinstance(operation, dict) and "operationId" in operation:
+                found[operation["operationId"]] = operation
+    return found
+
+
+def _parameter(operation_id: str, name: str) -> dict[str, Any]:
+    for parameter in _OPERATIONS[operation_id].get("parameters", []):
+        if parameter["name"] == name:
+            schema: dict[str, Any] = parameter["schema"]
+            return schema
+    raise KeyError(f"{operation_id} has no parameter {name!r}")  # pragma: no cover
+
+
+_OPERATIONS: Final = _operations()
+
+OPERATION_BUCKETS: Final[Mapping[str, str]] = MappingProxyType(
+    {op_id: op["x-rate-limit"]["bucket"] for op_id, op in _OPERATIONS.items()}
+)
+BUCKET_LIMITS: Final[Mapping[str, int]] = MappingProxyType(
+    {op["x-rate-limit"]["bucket"]: int(op["x-rate-limit"]["limit"]) for op in _OPERATIONS.values()}
+)
+DEFAULT_WINDOW_S: Final[float] = float(
+    max(op["x-rate-limit"]["window-seconds"] for op in _OPERATIONS.values())
+)
+
+_ENTRIES: Final = component_schema("AddDncEntriesBatchRequest")["properties"]["entries"]
+BATCH_MAX_ENTRIES: Final[int] = int(_ENTRIES["maxItems"])
+URL_MAX_LENGTH: Final[int] = int(
+    component_schema("AddDncEntryRequest")["properties"]["url"]["maxLength"]
+)
+ENTRY_ID_PATTERN: Final[str] = str(component_schema("DncEntryId")["pattern"])
+
+_LIMIT: Final = _parameter("listDncEntries", "limit")
+_OFFSET: Final = _parameter("listDncEntries", "offset")
+LIST_LIMIT_MIN: Final[int] = int(_LIMIT["minimum"])
+LIST_LIMIT_MAX: Final[int] = int(_LIMIT["maximum"])
+LIST_LIMIT_DEFAULT: Final[int] = int(_LIMIT["default"])
+LIST_OFFSET_MAX: Final[int] = int(_OFFSET["maximum"])

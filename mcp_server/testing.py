@@ -1,0 +1,153 @@
+"""Helpers for driving the MCP server in-process (tests, demo, benchmark); not used in serving.
+
+    async with open_stack(tmp_path) as stack:
+        async with mcp.Client(stack.server) as client:
+            await client.call_tool("dnc_check", {"url": "in/someone"})
+
+One frozen clock drives the reference server, the client's pacing and the confirmation tokens;
+`FakeSleep` advances it, so rate-limit waits take no real time.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import anyio.lowlevel
+import httpx
+from mcp.server import MCPServer
+from starlette.applications import Starlette
+
+from mcp_server.audit import AuditLog
+from mcp_server.client import DncClient
+from mcp_server.config import ToolMode
+from mcp_server.confirm import DEFAULT_TOKEN_TTL_S, ConfirmationTokens
+from mcp_server.retry import DEFAULT_MAX_WAIT_S
+from mcp_server.server import build_server
+from mcp_server.spec import BUCKET_LIMITS
+from mcp_server.tools import ToolDeps
+
+__all__ = ["BASE_URL", "FakeSleep", "FrozenClock", "Stack", "StackFactory", "open_stack"]
+
+BASE_URL: Final = "http://dnc.test/v1"
+TEAM_KEYS: Final = {
+    "sk_live_TEAM_A_never_show_me_4f1c9a": "team_a",
+    "sk_live_TEAM_B_never_show_me_77ab02": "team_b",
+}
+
+
+@dataclass
+class FrozenClock:
+    """Epoch seconds that move only when told to (or when FakeSleep sleeps)."""
+
+    now: float = 1_763_460_000.0  # 2025-11-18T10:00:00Z
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@dataclass
+class FakeSleep:
+    """Records each requested sleep and advances the clock instead of waiting."""
+
+    clock: FrozenClock
+    calls: list[float] = field(default_factory=list)
+
+    async def __call__(self, seconds: float) -> None:
+        self.calls.append(seconds)
+        self.clock.advance(seconds)
+        await anyio.lowlevel.checkpoint()
+
+
+@dataclass
+class Stack:
+    """A running stack: reference server -> DncClient -> tools -> MCPServer."""
+
+    server: MCPServer
+    deps: ToolDeps
+    app: Starlette
+    audit_path: Path
+    clock: FrozenClock
+    sleep: FakeSleep
+    api_key: str  # team_a's key, the one the MCP server uses
+    other_team_key: str  # team_b's key
+
+    def audit_lines(self) -> list[dict[str, Any]]:
+        if not self.audit_path.exists():
+            return []
+        lines = self.audit_path.read_text(encoding="utf-8").splitlines()
+        return [json.loads(line) for line in lines]
+
+    @asynccontextmanager
+    async def http(self, key: str | None = None) -> AsyncIterator[httpx.AsyncClient]:
+        """A plain HTTP client to the same reference server, for setup and cross-checks."""
+        transport = httpx.ASGITransport(app=self.app)
+        headers = {"Authorization": f"Bearer {key or self.api_key}"}
+        async with httpx.AsyncClient(
+            transport=transport, base_url=BASE_URL, headers=headers
+        ) as client:
+            yield client
+
+
+@asynccontextmanager
+async def open_stack(
+    data_dir: Path,
+    *,
+    mode: ToolMode = ToolMode.FULL,
+    clock: FrozenClock | None = None,
+    rate_limits: Mapping[str, int] | None = None,
+    client_rate_limits: Mapping[str, int] | None = None,
+    token_ttl_s: float = DEFAULT_TOKEN_TTL_S,
+    max_wait_s: float = DEFAULT_MAX_WAIT_S,
+) -> AsyncIterator[Stack]:
+    """The whole stack in-process, SQLite and audit log under `data_dir`."""
+    from reference_server import Settings, embedded_app
+
+    the_clock = clock or FrozenClock()
+    sleep = FakeSleep(the_clock)
+    settings = Settings(
+        api_keys=TEAM_KEYS,
+        db_path=data_dir / "dnc.db",
+        clock=the_clock,
+        rate_limits=dict(rate_limits or BUCKET_LIMITS),
+    )
+    api_key, other_team_key = list(TEAM_KEYS)
+    audit_path = data_dir / "audit" / "mcp-audit.jsonl"
+    async with (
+        embedded_app(settings, access_log=False) as app,
+        DncClient(
+            BASE_URL,
+            api_key,
+            transport=httpx.ASGITransport(app=app),
+            rate_limits=client_rate_limits or rate_limits or BUCKET_LIMITS,
+            clock=the_clock,
+            sleep=sleep,
+            max_wait_s=max_wait_s,
+        ) as api,
+    ):
+        deps = ToolDeps(
+            api=api,
+            audit=AuditLog(audit_path, the_clock),
+            tokens=ConfirmationTokens(clock=the_clock, ttl_s=token_ttl_s),
+        )
+        yield Stack(
+            server=build_server(deps, mode=mode),
+            deps=deps,
+            app=app,
+            audit_path=audit_path,
+            clock=the_clock,
+            sleep=sleep,
+            api_key=api_key,
+            other_team_key=other_team_key,
+        )
+
+
+StackFactory = Callable[..., AbstractAsyncContextManager[Stack]]
+"""`make_stack(mode=..., rate_limits=...)`: `open_stack` with the data dir already chosen."""

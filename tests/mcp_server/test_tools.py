@@ -1,0 +1,151 @@
+"""The tool functions without the protocol: chunking, merging, argument checks, answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from mcp.server.mcpserver import AcceptedElicitation, CancelledElicitation, DeclinedElicitation
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import (
+    ClientCapabilities,
+    ElicitationCapability,
+    FormElicitationCapability,
+    UrlElicitationCapability,
+)
+
+from mcp_server import tools
+from mcp_server.models import BatchDetail, BatchResult, DeleteConfirmation
+from mcp_server.testing import StackFactory
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.mark.parametrize(
+    ("count", "size", "lengths"),
+    [(0, 3, []), (1, 3, [1]), (3, 3, [3]), (7, 3, [3, 3, 1]), (2001, 1000, [1000, 1000, 1])],
+)
+def test_chunked_splits_in_order_into_at_most_size(
+    count: int, size: int, lengths: list[int]
+) -> None:
+    items = [str(i) for i in range(count)]
+    chunks = list(tools.chunked(items, size))
+    assert [len(c) for c in chunks] == lengths
+    assert [x for c in chunks for x in c] == items
+
+
+def test_merge_batches_adds_counts_and_keeps_details_in_order() -> None:
+    first = BatchResult(
+        added=1,
+        duplicates=1,
+        errors=0,
+        details=[
+            BatchDetail(url="https://linkedin.com/in/a", status="added"),
+            BatchDetail(url="https://linkedin.com/in/a", status="duplicate"),
+        ],
+    )
+    second = BatchResult(
+        added=0,
+        duplicates=0,
+        errors=1,
+        details=[BatchDetail(url="bad", status="error", error="Invalid LinkedIn URL format")],
+    )
+    merged = tools.merge_batches([first, second], requests=2)
+    assert (merged.added, merged.duplicates, merged.errors, merged.requests) == (1, 1, 1, 2)
+    assert [d.url for d in merged.details] == ["https://linkedin.com/in/a"] * 2 + ["bad"]
+    assert "NOT recorded" in merged.message
+
+
+@pytest.mark.parametrize(
+    ("entry_id", "url"),
+    [(None, None), ("dnc_a1", "in/x"), ("dnc-a1", None), ("dnc_", None), ("dnc_a/../b", None)],
+)
+def test_delete_arguments_must_name_exactly_one_well_formed_entry(
+    entry_id: str | None, url: str | None
+) -> None:
+    with pytest.raises(ToolError):
+        tools.validate_delete_args(entry_id, url)
+
+
+@pytest.mark.parametrize(("entry_id", "url"), [("dnc_A1b2", None), (None, "in/someone")])
+def test_valid_delete_arguments_pass(entry_id: str | None, url: str | None) -> None:
+    tools.validate_delete_args(entry_id, url)
+
+
+@pytest.mark.parametrize(
+    ("outcome", "answer"),
+    [
+        (AcceptedElicitation(data=DeleteConfirmation(confirm=True)), "yes"),
+        (AcceptedElicitation(data=DeleteConfirmation(confirm=False)), "no"),
+        (DeclinedElicitation(), "declined"),
+        (CancelledElicitation(), "cancelled"),
+        (AcceptedElicitation[Any].model_construct(data=None), "not_asked"),
+        (None, "not_asked"),
+    ],
+)
+def test_only_an_accepted_form_with_confirm_true_counts_as_yes(
+    outcome: object, answer: str
+) -> None:
+    assert tools.interpret_answer(outcome) == answer
+
+
+async def test_a_batch_that_fails_part_way_reports_sent_chunks_and_marks_the_rest_unsent(
+    make_stack: StackFactory,
+) -> None:
+    # batch bucket of 1 and no waiting allowed: the second request cannot be sent.
+    async with make_stack(rate_limits={"write": 30, "read": 60, "batch": 1}, max_wait_s=0) as stack:
+        urls = [f"in/person-{i:03d}" for i in range(5)]
+        reports: list[tuple[int, int, str]] = []
+
+        async def progress(done: int, total: int, message: str) -> None:
+            reports.append((done, total, message))
+
+        result = await tools.add_urls(stack.deps, urls, "import", progress, chunk_size=3)
+    assert (result.added, result.errors, result.requests) == (3, 2, 1)
+    assert [d.status for d in result.details] == ["added"] * 3 + ["error"] * 2
+    assert result.details[3].error is not None
+    assert result.details[3].error.startswith("not sent:")
+    assert reports == [(3, 5, "3/5 URLs processed")]
+    assert [line["outcome"] for line in stack.audit_lines()][-2:] == [
+        "error: rate_limit_exceeded"
+    ] * 2
+
+
+async def test_a_batch_whose_first_request_fails_is_a_tool_error(
+    make_stack: StackFactory,
+) -> None:
+    async with make_stack(rate_limits={"write": 30, "read": 60, "batch": 1}, max_wait_s=0) as stack:
+        await stack.deps.api.pacer.acquire("batch")
+        with pytest.raises(ToolError, match="rate limit"):
+            await tools.add_urls(stack.deps, ["in/person-001"], None)
+
+
+async def test_delete_by_id_shows_the_url_found_by_scanning_the_list(
+    make_stack: StackFactory,
+) -> None:
+    async with make_stack() as stack:
+        entry = await stack.deps.api.add("in/janedoe")
+        target = await tools.find_delete_target(stack.deps, entry.id, None)
+    assert target == tools.DeleteTarget(entry_id=entry.id, url="https://linkedin.com/in/janedoe")
+
+
+@pytest.mark.parametrize(
+    ("capabilities", "expected"),
+    [
+        (None, False),
+        (ClientCapabilities(), False),
+        (ClientCapabilities(elicitation=ElicitationCapability()), True),
+        (
+            ClientCapabilities(elicitation=ElicitationCapability(form=FormElicitationCapability())),
+            True,
+        ),
+        (
+            ClientCapabilities(elicitation=ElicitationCapability(url=UrlElicitationCapability())),
+            False,
+        ),
+    ],
+)
+def test_the_human_is_asked_only_when_the_client_takes_form_elicitation(
+    capabilities: ClientCapabilities | None, expected: bool
+) -> None:
+    assert tools.can_ask_human(capabilities) is expected
