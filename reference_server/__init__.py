@@ -1,0 +1,10 @@
+"""dnc-kit's reference implementation of openapi.yaml (`dnc serve`).
+
+Public surface: `Settings`, `create_app`, `embedded_app`, `normalize_linkedin_url`.
+"""
+
+from reference_server.app import create_app, embedded_app
+from reference_server.normalize import normalize_linkedin_url
+from reference_server.settings import Settings
+
+__all__ = ["Settings", "create_app", "embedded_app", "normalize_linkedin_url"]

@@ -1,0 +1,189 @@
+"""The ASGI application: routes under /v1, error boundary, access log, storage lifecycle."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Match, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from reference_server import handlers
+from reference_server.errors import (
+    ApiError,
+    InternalError,
+    MethodNotAllowed,
+    RouteNotFound,
+    error_response,
+)
+from reference_server.handlers import operation
+from reference_server.logs import log_event, logger
+from reference_server.service import DncService
+from reference_server.settings import Settings
+from reference_server.storage import SqliteStorage, Storage
+
+__all__ = ["create_app", "embedded_app"]
+
+
+class RequestBoundary:
+    """Outermost middleware: turns any escaped exception into a 500 envelope and logs access.
+
+    Starlette's own ServerErrorMiddleware re-raises after answering, which would surface as a
+    crash in in-process clients (httpx.ASGITransport) and print a traceback to the console;
+    here the exception is logged once, server-side, and the client sees only the envelope.
+    """
+
+    def __init__(self, app: ASGIApp, access_log: bool = True) -> None:
+        self.app = app
+        self.access_log = access_log
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+        response_started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                response_started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            # The traceback holds code and exception text, never request headers.
+            logger.error(
+                "unhandled_error",
+                exc_info=True,
+                extra={"method": scope["method"], "path": scope["path"]},
+            )
+            if not response_started:
+                await error_response(InternalError())(scope, receive, tracking_send)
+        finally:
+            if self.access_log or status >= 500:
+                principal = scope.get("state", {}).get("principal")
+                log_event(
+                    "request",
+                    logging.INFO if status < 500 else logging.ERROR,
+                    method=scope["method"],
+                    path=scope["path"],
+                    status=status,
+                    duration_ms=round((time.perf_counter() - started) * 1000, 3),
+                    team=getattr(principal, "team_id", None),
+                    key_fingerprint=getattr(principal, "key_fingerprint", None),
+                )
+
+
+async def _http_exception(request: Request, exc: Exception) -> Response:
+    """Router-level 404/405 in the error envelope (authentication is not checked first)."""
+    assert isinstance(exc, HTTPException)
+    error: ApiError
+    if exc.status_code == 405:
+        error = MethodNotAllowed(headers={"Allow": _allowed_methods(request)})
+    elif exc.status_code == 404:
+        error = RouteNotFound()
+    else:
+        error = InternalError()
+    return error_response(error)
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method of every route on this path (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, Route) and route.methods:
+            match, _ = route.matches({**request.scope, "method": "__none__"})
+            if match is not Match.NONE:
+                methods |= route.methods
+    return ", ".join(sorted(methods))
+
+
+async def _api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return error_response(exc)
+
+
+def _routes() -> list[Route]:
+    return [
+        Route(
+            "/v1/dnc",
+            operation("addDncEntry", handlers.add_entry),
+            methods=["POST"],
+            name="addDncEntry",
+        ),
+        Route(
+            "/v1/dnc",
+            operation("listDncEntries", handlers.list_entries),
+            methods=["GET"],
+            name="listDncEntries",
+        ),
+        Route(
+            "/v1/dnc/batch",
+            operation("addDncEntriesBatch", handlers.add_batch),
+            methods=["POST"],
+            name="addDncEntriesBatch",
+        ),
+        Route(
+            "/v1/dnc/check",
+            operation("checkDncStatus", handlers.check_status),
+            methods=["GET"],
+            name="checkDncStatus",
+        ),
+        Route(
+            "/v1/dnc/{id}",
+            operation("deleteDncEntry", handlers.delete_entry),
+            methods=["DELETE"],
+            name="deleteDncEntry",
+        ),
+    ]
+
+
+def create_app(
+    settings: Settings, *, storage: Storage | None = None, access_log: bool = True
+) -> Starlette:
+    """Build the app; storage opens in the lifespan (or in `embedded_app`)."""
+    service = DncService(settings, storage or SqliteStorage(settings.db_path))
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await service.storage.open()
+        log_event("storage_open", db=str(settings.db_path))
+        try:
+            yield
+        finally:
+            await service.storage.close()
+            log_event("storage_closed")
+
+    app = Starlette(
+        routes=_routes(),
+        lifespan=lifespan,
+        exception_handlers={HTTPException: _http_exception, ApiError: _api_error},
+    )
+    # "/v1/dnc/" must be a 404 in the envelope, not a redirect to "/v1/dnc".
+    app.router.redirect_slashes = False
+    app.add_middleware(RequestBoundary, access_log=access_log)
+    app.state.service = service
+    return app
+
+
+@asynccontextmanager
+async def embedded_app(settings: Settings, **options: Any) -> AsyncIterator[Starlette]:
+    """A ready app with storage open, for `httpx.ASGITransport` (which skips lifespan)."""
+    app = create_app(settings, **options)
+    service: DncService = app.state.service
+    await service.storage.open()
+    try:
+        yield app
+    finally:
+        await service.storage.close()

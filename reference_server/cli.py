@@ -1,0 +1,124 @@
+"""`dnc serve`: run the reference server under uvicorn.
+
+    dnc serve [--host 127.0.0.1] [--port 8765] [--db PATH] [--rate-window-s S]
+
+Environment: DNC_API_KEYS="key1:team_a,key2:team_b", DNC_RATE_WINDOW_S, DNC_DB.
+Without DNC_API_KEYS two demo teams get fresh keys, printed once to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import secrets
+import socket
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import platformdirs
+import uvicorn
+from starlette.types import ASGIApp
+
+from reference_server.app import create_app
+from reference_server.logs import configure_logging, log_event
+from reference_server.settings import ConfigError, Settings
+
+__all__ = ["build_parser", "default_db_path", "main", "serve"]
+
+DEMO_TEAMS = ("team_demo_a", "team_demo_b")
+
+
+def default_db_path() -> Path:
+    return platformdirs.user_data_path("dnc-kit") / "reference.sqlite3"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dnc serve",
+        description="Run the dnc-kit reference DNC API server (openapi.yaml).",
+        epilog="Env: DNC_API_KEYS=key1:team_a,key2:team_b  DNC_RATE_WINDOW_S  DNC_DB",
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
+    parser.add_argument("--db", help="SQLite file or :memory: (default: $DNC_DB or user data dir)")
+    parser.add_argument("--rate-window-s", type=float, help="rolling window (default 60)")
+    parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning"])
+    parser.add_argument(
+        "--no-access-log", action="store_true", help="log only errors, not every request"
+    )
+    return parser
+
+
+def _demo_keys() -> dict[str, str]:
+    return {f"dnc_demo_{secrets.token_urlsafe(24)}": team for team in DEMO_TEAMS}
+
+
+def _announce_demo_keys(keys: Mapping[str, str]) -> None:
+    # Deliberately a plain banner, not a log record: the only place a key is ever printed.
+    lines = ["No DNC_API_KEYS set: created two demo teams. Their keys (shown only now):"]
+    lines += [f"  {team}: {key}" for key, team in keys.items()]
+    lines.append('Set DNC_API_KEYS="key:team,..." to choose your own.')
+    print("\n".join(lines), file=sys.stderr, flush=True)
+
+
+class _Server(uvicorn.Server):
+    """Announces the bound address once the socket listens (port 0 resolves here)."""
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.should_exit:
+            return
+        for server in getattr(self, "servers", []):
+            for sock in server.sockets:
+                host, port = sock.getsockname()[:2]
+                host = f"[{host}]" if ":" in host else host  # IPv6 literal in a URL
+                url = f"http://{host}:{port}/v1"
+                log_event("listening", url=url)
+                print(f"listening on {url}", file=sys.stderr, flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    configure_logging(getattr(logging, args.log_level.upper()))
+    demo = None if os.environ.get("DNC_API_KEYS", "").strip() else _demo_keys()
+    db = args.db or os.environ.get("DNC_DB", "").strip() or str(default_db_path())
+    try:
+        settings = Settings.from_env(
+            default_api_keys=demo, db_path=db, rate_window_s=args.rate_window_s
+        )
+    except ConfigError as error:
+        print(f"dnc serve: {error}", file=sys.stderr)
+        return 2
+    if demo is not None:
+        _announce_demo_keys(demo)
+    log_event(
+        "starting",
+        teams=sorted(set(settings.api_keys.values())),
+        db=str(settings.db_path),
+        rate_window_s=settings.rate_window_s,
+    )
+    app = create_app(settings, access_log=not args.no_access_log)
+    return 0 if serve(app, args.host, args.port) else 1
+
+
+def serve(app: ASGIApp, host: str, port: int) -> bool:
+    """Run `app` under uvicorn until SIGINT/SIGTERM; True if it ever started listening.
+
+    Shared with the benchmarks so that every app they compare is served the same way.
+    """
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        lifespan="on",  # a storage that fails to open must stop the server, not be skipped
+        log_config=None,  # keep our JSON handlers; uvicorn's would print its own format
+        access_log=False,  # our access log omits query strings (they carry personal data)
+        timeout_graceful_shutdown=10,
+    )
+    server = _Server(config)
+    # uvicorn installs SIGINT/SIGTERM handlers: stop accepting, finish in-flight requests,
+    # run the lifespan shutdown (closing storage), then re-raise the signal.
+    server.run()
+    return bool(server.started)

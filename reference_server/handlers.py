@@ -1,0 +1,135 @@
+"""HTTP endpoints: authenticate, admit through the rate limiter, then parse and validate.
+
+`operation()` wraps each handler so the order auth -> rate limit -> validation holds for every
+route, and every response that went through the limiter (errors included) carries the
+X-RateLimit-* headers.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from reference_server.auth import Principal
+from reference_server.errors import (
+    BODY_NOT_OBJECT,
+    ApiError,
+    InvalidRequest,
+    PayloadTooLarge,
+    error_response,
+)
+from reference_server.responses import success
+from reference_server.service import DncService
+
+__all__ = ["Handler", "operation"]
+
+Handler = Callable[[DncService, Principal, Request], Awaitable[Response]]
+
+_DIGITS = re.compile(r"[0-9]+")
+MAX_OFFSET = 2_147_483_647
+
+
+def service_of(request: Request) -> DncService:
+    service: DncService = request.app.state.service
+    return service
+
+
+def operation(operation_id: str, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        service = service_of(request)
+        try:
+            principal = service.auth.authenticate(request.headers.get("authorization"))
+        except ApiError as error:
+            return error_response(error)
+        request.state.principal = principal
+        try:
+            decision = service.admit(principal, operation_id)
+        except ApiError as error:
+            return error_response(error)
+        rate_headers = decision.headers()
+        try:
+            response = await handler(service, principal, request)
+        except ApiError as error:
+            return error_response(error, rate_headers)
+        response.headers.update(rate_headers)
+        return response
+
+    endpoint.__name__ = operation_id
+    return endpoint
+
+
+async def read_json_object(request: Request, max_bytes: int) -> dict[str, Any]:
+    """Read at most `max_bytes` of body (never buffering more) and parse a JSON object."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
+        raise PayloadTooLarge(max_bytes)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:
+            raise PayloadTooLarge(max_bytes)
+        chunks.append(chunk)
+    try:
+        # Strict UTF-8 first: json.loads(bytes) would also guess UTF-16/32.
+        parsed = json.loads(b"".join(chunks).decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise InvalidRequest(BODY_NOT_OBJECT) from None
+    if not isinstance(parsed, dict):
+        raise InvalidRequest(BODY_NOT_OBJECT)
+    return parsed
+
+
+def int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    if _DIGITS.fullmatch(raw):
+        # Leading zeros are harmless; a value with more digits than `high` is out of range
+        # without converting it (int() of thousands of digits is slow, then raises).
+        digits = raw.lstrip("0") or "0"
+        if len(digits) <= len(str(high)) and low <= int(digits) <= high:
+            return int(digits)
+    raise InvalidRequest(f"{name} must be an integer from {low} to {high}")
+
+
+async def add_entry(service: DncService, principal: Principal, request: Request) -> Response:
+    body = await read_json_object(request, service.settings.max_body_bytes)
+    entry = await service.add(principal, body.get("url"))
+    return success(entry.to_json(), 201, "Added to Do Not Contact list")
+
+
+async def add_batch(service: DncService, principal: Principal, request: Request) -> Response:
+    body = await read_json_object(request, service.settings.max_body_bytes)
+    result = await service.add_batch(principal, body.get("entries"))
+    return success(result.to_json(), 201, result.message)
+
+
+async def check_status(service: DncService, principal: Principal, request: Request) -> Response:
+    entry = await service.check(principal, request.query_params.get("url"))
+    found = None if entry is None else entry.to_json()
+    return success({"onList": entry is not None, "entry": found})
+
+
+async def list_entries(service: DncService, principal: Principal, request: Request) -> Response:
+    limit = int_param(request, "limit", 50, 1, 1000)
+    offset = int_param(request, "offset", 0, 0, MAX_OFFSET)
+    entries = await service.list_entries(principal, limit, offset)
+    page = {
+        # Documented quirk: `total` counts this page, not the whole list.
+        "entries": [entry.to_json() for entry in entries],
+        "total": len(entries),
+        "limit": limit,
+        "offset": offset,
+    }
+    return success(page)
+
+
+async def delete_entry(service: DncService, principal: Principal, request: Request) -> Response:
+    await service.delete(principal, request.path_params["id"])
+    return success({"message": "DNC entry deleted successfully"})

@@ -1,0 +1,187 @@
+"""The five DNC operations, free of HTTP: validation, normalization, storage, cache, audit.
+
+Handlers turn requests into these calls and results into envelopes; the order auth -> rate
+limit -> validation is kept by the handlers, which call `admit` before any method here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import anyio
+
+from reference_server.auth import Authenticator, Principal
+from reference_server.cache import CheckCache, Miss
+from reference_server.errors import (
+    ENTRIES_REQUIRED,
+    ENTRY_NEEDS_URL,
+    URL_INVALID,
+    URL_REQUIRED,
+    EntryExists,
+    EntryNotFound,
+    ForbiddenEntry,
+    InvalidRequest,
+    InvalidUrl,
+    RateLimited,
+)
+from reference_server.ratelimit import Decision, RateLimiter
+from reference_server.settings import Settings
+from reference_server.storage import DeleteOutcome, DuplicateEntryError, Entry, Storage
+
+__all__ = ["BatchDetail", "BatchResult", "DncService"]
+
+_ENTRY_ID = re.compile(r"dnc_[A-Za-z0-9]{1,64}")
+
+
+@dataclass(frozen=True, slots=True)
+class BatchDetail:
+    url: str
+    status: Literal["added", "duplicate", "error"]
+    error: str | None = None
+
+    def to_json(self) -> dict[str, str]:
+        out = {"url": self.url, "status": self.status}
+        if self.error is not None:
+            out["error"] = self.error
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    details: list[BatchDetail]
+
+    def count(self, status: str) -> int:
+        return sum(1 for detail in self.details if detail.status == status)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "added": self.count("added"),
+            "duplicates": self.count("duplicate"),
+            "errors": self.count("error"),
+            "details": [detail.to_json() for detail in self.details],
+        }
+
+    @property
+    def message(self) -> str:
+        return (
+            f"Bulk import completed: {self.count('added')} added, "
+            f"{self.count('duplicate')} duplicates, {self.count('error')} errors"
+        )
+
+
+class DncService:
+    def __init__(self, settings: Settings, storage: Storage) -> None:
+        self.settings = settings
+        self.storage = storage
+        self.auth = Authenticator(settings.api_keys)
+        self.limiter = RateLimiter(settings.rate_limits, settings.rate_window_s, settings.clock)
+        self.cache = CheckCache(settings.cache_ttl_s, settings.clock)
+
+    def _now_ms(self) -> int:
+        return int(self.settings.clock() * 1000)
+
+    def admit(self, principal: Principal, operation: str) -> Decision:
+        """Count the request against its bucket, or raise RateLimited without counting it."""
+        decision = self.limiter.hit(principal.team_id, self.settings.operation_buckets[operation])
+        if not decision.allowed:
+            headers = {**decision.headers(), "Retry-After": str(decision.retry_after_s)}
+            raise RateLimited(decision.reset_ms, headers)
+        return decision
+
+    def _normalize(self, value: object) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise InvalidRequest(URL_REQUIRED)
+        url = self.settings.normalizer(value)
+        if url is None:
+            raise InvalidUrl(URL_INVALID)
+        return url
+
+    async def add(self, principal: Principal, url_value: object) -> Entry:
+        url = self._normalize(url_value)
+        team = principal.team_id
+        # Shielded so a cancelled request cannot commit and skip the invalidation.
+        entry: Entry | None = None
+        with anyio.CancelScope(shield=True):
+            try:
+                entry = await self.storage.add(
+                    team, url, actor=principal.key_fingerprint, now_ms=self._now_ms()
+                )
+            except DuplicateEntryError:
+                pass
+            finally:
+                self.cache.invalidate(team)
+        if entry is None:
+            raise EntryExists()
+        return entry
+
+    def validate_batch(self, entries: object) -> list[str]:
+        """The whole-request checks; returns the raw url strings in order."""
+        if not isinstance(entries, list) or not entries:
+            raise InvalidRequest(ENTRIES_REQUIRED)
+        if len(entries) > self.settings.max_batch_entries:
+            raise InvalidRequest(
+                f"Entries array must hold at most {self.settings.max_batch_entries} entries"
+            )
+        raws: list[str] = []
+        for item in entries:
+            if not isinstance(item, dict) or not isinstance(item.get("url"), str):
+                raise InvalidRequest(ENTRY_NEEDS_URL)
+            raws.append(item["url"])
+        return raws
+
+    async def add_batch(self, principal: Principal, entries: object) -> BatchResult:
+        raws = self.validate_batch(entries)
+        normalized: list[str | None] = [self.settings.normalizer(raw) for raw in raws]
+        to_insert: Sequence[str] = [url for url in normalized if url is not None]
+        team = principal.team_id
+        stored: list[Entry | None] = []
+        if to_insert:
+            with anyio.CancelScope(shield=True):
+                try:
+                    stored = await self.storage.add_many(
+                        team, to_insert, actor=principal.key_fingerprint, now_ms=self._now_ms()
+                    )
+                finally:
+                    self.cache.invalidate(team)
+        outcomes = iter(stored)
+        details: list[BatchDetail] = []
+        for raw, url in zip(raws, normalized, strict=True):
+            if url is None:
+                details.append(BatchDetail(raw, "error", URL_INVALID))
+            else:
+                added = next(outcomes) is not None
+                details.append(BatchDetail(url, "added" if added else "duplicate"))
+        return BatchResult(details)
+
+    async def check(self, principal: Principal, url_value: object) -> Entry | None:
+        url = self._normalize(url_value)
+        team = principal.team_id
+        generation = self.cache.generation(team)
+        cached = self.cache.get(team, url)
+        if not isinstance(cached, Miss):
+            return cached
+        entry = await self.storage.get_by_url(team, url)
+        self.cache.put(team, url, entry, generation)
+        return entry
+
+    async def list_entries(self, principal: Principal, limit: int, offset: int) -> list[Entry]:
+        return await self.storage.list_entries(principal.team_id, limit=limit, offset=offset)
+
+    async def delete(self, principal: Principal, entry_id: str) -> None:
+        if not _ENTRY_ID.fullmatch(entry_id):
+            raise EntryNotFound()
+        team = principal.team_id
+        with anyio.CancelScope(shield=True):
+            try:
+                outcome = await self.storage.delete(
+                    team, entry_id, actor=principal.key_fingerprint, now_ms=self._now_ms()
+                )
+            finally:
+                self.cache.invalidate(team)
+        if outcome is DeleteOutcome.NOT_FOUND:
+            raise EntryNotFound()
+        if outcome is DeleteOutcome.OTHER_TEAM:
+            raise ForbiddenEntry()

@@ -1,0 +1,126 @@
+"""Runtime configuration of the reference server: one frozen value, built in code or from env."""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+from reference_server.normalize import normalize_linkedin_url
+
+__all__ = [
+    "DEFAULT_OPERATION_BUCKETS",
+    "DEFAULT_RATE_LIMITS",
+    "ConfigError",
+    "Settings",
+    "parse_api_keys",
+]
+
+DEFAULT_RATE_LIMITS: Mapping[str, int] = MappingProxyType({"write": 30, "read": 60, "batch": 10})
+DEFAULT_OPERATION_BUCKETS: Mapping[str, str] = MappingProxyType(
+    {
+        "addDncEntry": "write",
+        "deleteDncEntry": "write",
+        "checkDncStatus": "read",
+        "listDncEntries": "read",
+        "addDncEntriesBatch": "batch",
+    }
+)
+
+
+class ConfigError(ValueError):
+    """A setting (usually from the environment) cannot be used; the message says which."""
+
+
+def parse_api_keys(spec: str) -> dict[str, str]:
+    """Parse `key1:team_a,key2:team_b` into {key: team}. Error messages never echo a key."""
+    keys: dict[str, str] = {}
+    for position, item in enumerate(spec.split(","), start=1):
+        item = item.strip()
+        if not item:
+            continue
+        key, sep, team = item.rpartition(":")
+        key, team = key.strip(), team.strip()
+        if not sep or not key or not team:
+            raise ConfigError(f"DNC_API_KEYS item {position} is not of the form key:team")
+        if key in keys:
+            raise ConfigError(f"DNC_API_KEYS item {position} repeats an earlier key")
+        keys[key] = team
+    return keys
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Everything the app needs; tests inject `clock` and `normalizer`."""
+
+    api_keys: Mapping[str, str]
+    db_path: str | Path = ":memory:"
+    rate_window_s: float = 60.0
+    rate_limits: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_RATE_LIMITS))
+    operation_buckets: Mapping[str, str] = field(
+        default_factory=lambda: dict(DEFAULT_OPERATION_BUCKETS)
+    )
+    cache_ttl_s: float = 300.0
+    max_body_bytes: int = 1_048_576
+    max_batch_entries: int = 1000
+    clock: Callable[[], float] = time.time
+    normalizer: Callable[[str], str | None] = normalize_linkedin_url
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.rate_window_s) and self.rate_window_s > 0):
+            raise ConfigError("rate_window_s must be a positive number of seconds")
+        if self.cache_ttl_s < 0:
+            raise ConfigError("cache_ttl_s must not be negative")
+        if self.max_body_bytes < 1 or self.max_batch_entries < 1:
+            raise ConfigError("max_body_bytes and max_batch_entries must be positive")
+        for operation, bucket in self.operation_buckets.items():
+            if bucket not in self.rate_limits:
+                raise ConfigError(f"operation {operation} uses unknown bucket {bucket!r}")
+        if any(limit < 1 for limit in self.rate_limits.values()):
+            raise ConfigError("every rate limit must be at least 1")
+
+    def __repr__(self) -> str:
+        # The dataclass repr would print every API key into logs and tracebacks.
+        return (
+            f"Settings(teams={sorted(set(self.api_keys.values()))!r}, "
+            f"db_path={str(self.db_path)!r}, rate_window_s={self.rate_window_s!r}, "
+            f"rate_limits={dict(self.rate_limits)!r})"
+        )
+
+    @classmethod
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        default_api_keys: Mapping[str, str] | None = None,
+        **overrides: object,
+    ) -> Settings:
+        """Read DNC_API_KEYS, DNC_RATE_WINDOW_S and DNC_DB; keyword overrides win.
+
+        Without DNC_API_KEYS, `default_api_keys` is used (the CLI passes generated demo keys);
+        with neither, ConfigError.
+        """
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        spec = env.get("DNC_API_KEYS", "").strip()
+        if spec:
+            values["api_keys"] = parse_api_keys(spec)
+        elif default_api_keys is not None:
+            values["api_keys"] = dict(default_api_keys)
+        window = env.get("DNC_RATE_WINDOW_S", "").strip()
+        if window:
+            try:
+                values["rate_window_s"] = float(window)
+            except ValueError:
+                raise ConfigError("DNC_RATE_WINDOW_S must be a number of seconds") from None
+        db = env.get("DNC_DB", "").strip()
+        if db:
+            values["db_path"] = db
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if not values.get("api_keys"):
+            raise ConfigError("no API keys: set DNC_API_KEYS=key1:team_a,key2:team_b")
+        return cls(**values)  # type: ignore[arg-type]

@@ -1,0 +1,43 @@
+"""The SQLite schema and the statements whose shape matters (uniqueness, ordering, deep pages)."""
+
+__all__ = ["AUDIT", "INSERT", "LIST", "SCHEMA"]
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS entries (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    id         TEXT    NOT NULL UNIQUE,
+    team_id    TEXT    NOT NULL,
+    url        TEXT    NOT NULL,
+    created_ms INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS entries_team_url ON entries (team_id, url);
+CREATE INDEX IF NOT EXISTS entries_team_created ON entries (team_id, created_ms, seq);
+CREATE TABLE IF NOT EXISTS audit (
+    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    at_ms           INTEGER NOT NULL,
+    team_id         TEXT    NOT NULL,
+    key_fingerprint TEXT    NOT NULL,
+    action          TEXT    NOT NULL,
+    url             TEXT    NOT NULL,
+    entry_id        TEXT    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_team ON audit (team_id, seq);
+"""
+
+INSERT = (
+    "INSERT INTO entries (id, team_id, url, created_ms) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (team_id, url) DO NOTHING"
+)
+AUDIT = (
+    "INSERT INTO audit (at_ms, team_id, key_fingerprint, action, url, entry_id) "
+    "VALUES (?, ?, ?, ?, ?, ?)"
+)
+# Deep pages: the inner query walks only the covering (team_id, created_ms, seq) index to skip
+# `offset` rows, and the outer one reads just `limit` table rows. A plain LIMIT/OFFSET would
+# fetch every skipped row from the table.
+LIST = """
+SELECT id, team_id, url, created_ms FROM entries WHERE seq IN (
+    SELECT seq FROM entries WHERE team_id = ?
+    ORDER BY created_ms DESC, seq DESC LIMIT ? OFFSET ?
+) ORDER BY created_ms DESC, seq DESC
+"""
