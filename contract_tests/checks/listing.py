@@ -1,0 +1,192 @@
+"""GET /dnc: newest first, limit/offset paging, defaults, `total`, range errors."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from datetime import datetime
+from typing import Any
+
+from contract_tests import seeds
+from contract_tests.checks.common import data_dict, entry_conformance, expect_status, fail
+from contract_tests.client import Exchange
+from contract_tests.context import Ctx
+
+
+def _page(ex: Exchange, seed: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    expect_status(ex, 200, seed, "Listing entries")
+    data = data_dict(ex, seed)
+    entries = data.get("entries")
+    if not isinstance(entries, list):
+        raise fail("data.entries must be an array.", ex, seed)
+    for entry in entries:
+        entry_conformance(ex, entry, seed)
+    return data, entries
+
+
+def _created(entry: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(str(entry["$createdAt"]).replace("Z", "+00:00"))
+
+
+def distinct_entries(ctx: Ctx, count: int) -> list[dict[str, Any]]:
+    """Add entries a little apart until `count` of them carry distinct creation times (a server
+    with second precision needs a pause of a second between them)."""
+    entries: list[dict[str, Any]] = []
+    pause = 0.02
+    # Names whose alphabetical order matches neither creation order nor its reverse, so that a
+    # list sorted by URL (either way) cannot pass for "newest first".
+    names = ["list-b", "list-c", "list-a", "list-e", "list-d", "list-f"]
+    for i in range(count * 2):
+        if len(entries) == count:
+            break
+        if entries:
+            time.sleep(pause)
+        entry = ctx.add_entry(ctx.fresh_url(names[i % len(names)]))
+        if entries and _created(entry) <= _created(entries[-1]):
+            pause = 1.05
+            continue
+        entries.append(entry)
+    return entries
+
+
+def list_newest_first_conformance(ctx: Ctx, ours: list[dict[str, Any]]) -> None:
+    """`ours` were created in this order, oldest first."""
+    ex = ctx.a.list(limit=1000)
+    _, entries = _page(ex, seeds.LIST_ORDER)
+    stamps = [_created(e) for e in entries]
+    for i in range(1, len(stamps)):
+        if stamps[i] > stamps[i - 1]:
+            raise fail(
+                f"Entry {i} ({entries[i]['$id']}, {entries[i]['$createdAt']}) is newer than "
+                f"entry {i - 1} "
+                f"({entries[i - 1]['$id']}, {entries[i - 1]['$createdAt']}).",
+                ex,
+                seeds.LIST_ORDER,
+            )
+    position = {e["$id"]: i for i, e in enumerate(entries)}
+    missing = [e["$id"] for e in ours if e["$id"] not in position]
+    if missing:
+        raise fail(
+            f"Entries just added are missing from the first page: {missing}.", ex, seeds.LIST_ORDER
+        )
+    for older, newer in itertools.pairwise(ours):
+        if _created(newer) > _created(older) and position[newer["$id"]] > position[older["$id"]]:
+            raise fail(
+                f"{newer['$id']} was added after {older['$id']} but is listed after it.",
+                ex,
+                seeds.LIST_ORDER,
+            )
+
+
+def list_total_conformance(ctx: Ctx) -> None:
+    for params in ({"limit": 2}, {"limit": 1, "offset": 1}, {}):
+        ex = ctx.a.list(**params)
+        data, entries = _page(ex, seeds.LIST_TOTAL)
+        if data.get("total") != len(entries):
+            raise fail(
+                f"data.total is {data.get('total')!r} but the page holds {len(entries)} entries.",
+                ex,
+                seeds.LIST_TOTAL,
+            )
+
+
+def list_paging_conformance(ctx: Ctx) -> None:
+    """Needs at least 3 entries on team A's list."""
+    ex0 = ctx.a.list(limit=3, offset=0)
+    data0, first = _page(ex0, seeds.LIST_PAGING)
+    if len(first) != 3:
+        raise fail(
+            f"limit=3 on a list of 3 or more entries returned {len(first)} entries.",
+            ex0,
+            seeds.LIST_PAGING,
+        )
+    if data0.get("limit") != 3 or data0.get("offset") != 0:
+        raise fail(
+            f"data.limit/offset must echo 3/0, got {data0.get('limit')!r}/{data0.get('offset')!r}.",
+            ex0,
+            seeds.LIST_ECHO,
+        )
+    ex1 = ctx.a.list(limit=2, offset=1)
+    data1, second = _page(ex1, seeds.LIST_PAGING)
+    if data1.get("limit") != 2 or data1.get("offset") != 1:
+        raise fail(
+            f"data.limit/offset must echo 2/1, got {data1.get('limit')!r}/{data1.get('offset')!r}.",
+            ex1,
+            seeds.LIST_ECHO,
+        )
+    want = [e["$id"] for e in first[1:3]]
+    got = [e["$id"] for e in second]
+    if got != want:
+        raise fail(
+            f"limit=2&offset=1 must return entries 2-3 of limit=3&offset=0 ({want}), got {got}.",
+            ex1,
+            seeds.LIST_PAGING,
+        )
+
+
+def list_defaults_conformance(ctx: Ctx) -> None:
+    """Without parameters: limit 50, offset 0. With a short window the list is first filled past
+    50 entries (one batch under the run prefix) so that the default page size shows."""
+    first = ctx.a.list(limit=51)
+    _, present = _page(first, seeds.LIST_PAGING)
+    if len(present) < 51 and not ctx.config.long_window:
+        missing = 51 - len(present)
+        filled = ctx.a.batch([ctx.fresh_url("list-fill") for _ in range(missing)])
+        if filled.status != 201:
+            raise fail("setup: a batch of fresh URLs must answer 201.", filled, seeds.BATCH_201)
+    ex = ctx.a.list()
+    data, entries = _page(ex, seeds.LIST_PAGING)
+    if data.get("limit") != 50 or data.get("offset") != 0:
+        raise fail(
+            "Without parameters data.limit/offset must be 50/0, got "
+            f"{data.get('limit')!r}/{data.get('offset')!r}.",
+            ex,
+            seeds.LIST_PAGING,
+        )
+    if len(entries) > 50:
+        raise fail(
+            f"The default page holds {len(entries)} entries, more than 50.", ex, seeds.LIST_PAGING
+        )
+    full = ctx.a.list(limit=51)
+    _, more = _page(full, seeds.LIST_PAGING)
+    if len(more) > 50 and len(entries) != 50:
+        raise fail(
+            f"The list holds more than 50 entries but the default page holds {len(entries)}.",
+            ex,
+            seeds.LIST_PAGING,
+        )
+
+
+def list_range_conformance(ctx: Ctx) -> None:
+    """Out of range: 400 (dnc-kit decision) or clamped 200 (others may) — both accepted."""
+    for params in ({"limit": 0}, {"limit": 1001}, {"offset": -1}, {"limit": "abc"}):
+        ex = ctx.a.request("GET", "/dnc", params=params)
+        if ex.status in (400, 422):
+            expect_status(ex, ex.status, seeds.ENVELOPE_ERROR)
+            continue
+        if ex.status != 200:
+            raise fail(
+                f"{params} must answer 400 (rejected) or 200 (clamped), got {ex.status}.",
+                ex,
+                seeds.LIST_PAGING,
+            )
+        data, entries = _page(ex, seeds.LIST_PAGING)
+        limit, offset = data.get("limit"), data.get("offset")
+        if not (
+            isinstance(limit, int)
+            and 1 <= limit <= 1000
+            and isinstance(offset, int)
+            and offset >= 0
+        ):
+            raise fail(
+                "A clamped answer must echo limit 1-1000 and offset >= 0, got "
+                f"{limit!r}/{offset!r}.",
+                ex,
+                seeds.LIST_ECHO,
+            )
+        if len(entries) > limit or data.get("total") != len(entries):
+            raise fail(
+                "A clamped answer must hold at most `limit` entries and total = entries.length.",
+                ex,
+                seeds.LIST_TOTAL,
+            )

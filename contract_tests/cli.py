@@ -1,0 +1,70 @@
+"""`dnc conformance [pytest args...]`: run the suite against $DNC_BASE_URL, or against the
+embedded reference server when it is unset. Returns pytest's exit code (0 only if every
+required check passed)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+SUITE_DIR = Path(__file__).resolve().parent
+
+INTRO = """dnc conformance: does a deployment honour the DNC API (openapi.yaml)?
+
+  Target   DNC_BASE_URL (e.g. https://api.example.com/v1); unset -> embedded reference server
+  Keys     DNC_API_KEY (team A), DNC_SECOND_TEAM_API_KEY (another team, for isolation tests)
+  Window   DNC_RATE_WINDOW_S (the target's rate-limit window, default 60)
+  Options  --strict  --no-rate-limit-tests  --report-md PATH  -m <category>  -k <words>
+           --junitxml PATH, and any other pytest option
+"""
+
+
+def pytest_args(argv: Sequence[str]) -> list[str]:
+    args = list(argv)
+    # Schemathesis and Hypothesis are driven from inside test_schema.py; their pytest plugins
+    # are not needed and cost ~2 s of start-up.
+    defaults = [
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:hypothesispytest",
+        "-p",
+        "no:schemathesis",
+        "--tb=short",
+        # A library's deprecation notice says nothing about the target: shown, never an error
+        # (a checkout's pytest config turns warnings into errors for the project's own tests).
+        "-W",
+        "default::Warning",
+        "-rN",
+    ]
+    if not any(a in ("-q", "--quiet", "-v", "--verbose") or a.startswith("-q") for a in args):
+        defaults.append("-v")
+    return [str(SUITE_DIR), *defaults, *args]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if any(a in ("-h", "--help") for a in args):
+        print(INTRO)
+    return int(pytest.main(pytest_args(args)))
+
+
+def run_against_embedded(report_md: Path | None = None, extra_args: Sequence[str] = ()) -> int:
+    """Run the whole suite against a freshly started reference server (for `make demo`)."""
+    saved = os.environ.pop("DNC_BASE_URL", None)
+    try:
+        args = list(extra_args)
+        if report_md is not None:
+            args += ["--report-md", str(report_md)]
+        return main(args)
+    finally:
+        if saved is not None:
+            os.environ["DNC_BASE_URL"] = saved
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,228 @@
+"""The HTTP client every check uses: paced by the shared `Pacer`, every exchange recorded (for the
+envelope audit and for cleanup), unplanned 429s waited out and retried."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from contract_tests.pacing import Pacer, bucket_for
+
+_UNSET: Any = object()
+MAX_SHOWN = 600
+
+
+def _short(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + "…"
+
+
+@dataclass
+class Exchange:
+    """One request and its answer, with enough detail to explain a failure."""
+
+    team: str
+    method: str
+    path: str
+    params: dict[str, Any] | None
+    sent: Any
+    status: int
+    headers: httpx.Headers
+    body: Any
+    text: str
+    sent_at: float
+    received_at: float
+    auth: str = "team key"
+
+    @property
+    def json_object(self) -> dict[str, Any]:
+        return self.body if isinstance(self.body, dict) else {}
+
+    @property
+    def data(self) -> Any:
+        return self.json_object.get("data")
+
+    @property
+    def error(self) -> Any:
+        return self.json_object.get("error")
+
+    def request_line(self) -> str:
+        query = ""
+        if self.params:
+            query = "?" + "&".join(f"{k}={v}" for k, v in self.params.items())
+        line = f"{self.method} {self.path}{query} ({self.auth}, team {self.team})"
+        if self.sent is not _UNSET and self.sent is not None:
+            line += f" body {_short(self.sent)}"
+        return line
+
+    def describe(self) -> str:
+        shown = self.text if self.body is None else _short(self.body)
+        return f"sent {self.request_line()}\n  got {self.status} {_short(shown)}"
+
+
+@dataclass
+class ExchangeLog:
+    """Everything the run saw, shared by all clients (thread-safe append)."""
+
+    exchanges: list[Exchange] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, exchange: Exchange) -> None:
+        with self._lock:
+            self.exchanges.append(exchange)
+
+    def count_by_bucket(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for ex in self.exchanges:
+            bucket = bucket_for(ex.method, ex.path) or "other"
+            counts[bucket] = counts.get(bucket, 0) + 1
+        return counts
+
+
+class DncClient:
+    """One team's view of the API. `key=None` means the team's own key."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        api_key: str,
+        team: str,
+        pacer: Pacer,
+        log: ExchangeLog,
+        timeout_s: float = 30.0,
+        window_s: float = 60.0,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.api_key = api_key
+        self.team = team
+        self.pacer = pacer
+        self.log = log
+        self.window_s = window_s
+        self._http = httpx.Client(timeout=timeout_s, follow_redirects=False)
+        self.listeners: list[Any] = []
+
+    def close(self) -> None:
+        self._http.close()
+
+    # -- the five operations -------------------------------------------------------------------
+    def add(self, url: Any, **kw: Any) -> Exchange:
+        return self.request("POST", "/dnc", json={"url": url}, **kw)
+
+    def batch(self, urls: list[Any], **kw: Any) -> Exchange:
+        return self.request(
+            "POST", "/dnc/batch", json={"entries": [{"url": u} for u in urls]}, **kw
+        )
+
+    def check(self, url: str | None, **kw: Any) -> Exchange:
+        params = None if url is None else {"url": url}
+        return self.request("GET", "/dnc/check", params=params, **kw)
+
+    def list(self, limit: Any = None, offset: Any = None, **kw: Any) -> Exchange:
+        params: dict[str, Any] = {}
+        if limit is not None:
+            params["limit"] = limit
+        if offset is not None:
+            params["offset"] = offset
+        return self.request("GET", "/dnc", params=params or None, **kw)
+
+    def delete(self, entry_id: str, **kw: Any) -> Exchange:
+        return self.request("DELETE", "/dnc/" + quote(entry_id, safe=""), **kw)
+
+    # -- transport -----------------------------------------------------------------------------
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = _UNSET,
+        content: bytes | None = None,
+        authorization: str | None = None,
+        auth_label: str | None = None,
+        paced: bool = True,
+        retry_429: bool = True,
+    ) -> Exchange:
+        """Send one request. `authorization` replaces the header ("" sends none)."""
+        headers: dict[str, str] = {}
+        if authorization is None:
+            headers["Authorization"] = f"Bearer {self.api_key}"
+            team = self.team
+        else:
+            if authorization:
+                headers["Authorization"] = authorization
+            team = "-"
+        bucket = bucket_for(method, path) if team != "-" else None
+        sent = (
+            json
+            if json is not _UNSET
+            else (content.decode("utf-8", "replace") if content else None)
+        )
+        for _attempt in range(4):
+            if bucket is not None:
+                self.pacer.acquire(team, bucket, paced=paced)
+            sent_at = time.time()
+            try:
+                kwargs: dict[str, Any] = {"params": params, "headers": headers}
+                if json is not _UNSET:
+                    kwargs["json"] = json
+                elif content is not None:
+                    kwargs["content"] = content
+                    headers.setdefault("Content-Type", "application/json")
+                response = self._http.request(method, self.base_url + path, **kwargs)
+            finally:
+                if bucket is not None:
+                    self.pacer.record_done(team, bucket)
+            exchange = self._exchange(team, method, path, params, sent, response, sent_at)
+            exchange.auth = auth_label or ("team key" if authorization is None else "custom")
+            self.log.add(exchange)
+            for listener in self.listeners:
+                listener(exchange)
+            if response.status_code != 429 or not retry_429 or bucket is None:
+                return exchange
+            wait = self._reset_wait(exchange)
+            self.pacer.penalise(team, bucket, time.monotonic() + wait)
+        return exchange
+
+    def _reset_wait(self, exchange: Exchange) -> float:
+        reset = exchange.json_object.get("resetTime")
+        if isinstance(reset, int | float) and not isinstance(reset, bool):
+            wait = reset / 1000.0 - time.time() + 0.1
+            if 0 < wait <= self.window_s + 5:
+                return wait
+        return self.window_s + 0.5
+
+    @staticmethod
+    def _exchange(
+        team: str,
+        method: str,
+        path: str,
+        params: dict[str, Any] | None,
+        sent: Any,
+        response: httpx.Response,
+        sent_at: float,
+    ) -> Exchange:
+        text = response.text
+        try:
+            body: Any = response.json()
+        except ValueError:
+            body = None
+        return Exchange(
+            team=team,
+            method=method,
+            path=path,
+            params=params,
+            sent=sent,
+            status=response.status_code,
+            headers=response.headers,
+            body=body,
+            text=text,
+            sent_at=sent_at,
+            received_at=time.time(),
+        )

@@ -1,0 +1,67 @@
+"""Run configuration: where the target is, which keys to use, how long its rate-limit window is.
+
+Every setting comes from the environment and can be overridden by the matching pytest option.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# The documented per-team limits per rolling window (seed pages; openapi.yaml `x-rate-limit`).
+LIMITS: dict[str, int] = {"write": 30, "read": 60, "batch": 10}
+DOCUMENTED_WINDOW_S = 60.0
+
+ENV_BASE_URL = "DNC_BASE_URL"
+ENV_API_KEY = "DNC_API_KEY"
+ENV_SECOND_KEY = "DNC_SECOND_TEAM_API_KEY"
+ENV_WINDOW = "DNC_RATE_WINDOW_S"
+
+
+def new_run_id() -> str:
+    """Eight lowercase hex characters: short enough to keep prefixed slugs far below 100 chars."""
+    return secrets.token_hex(4)
+
+
+@dataclass
+class RunConfig:
+    base_url: str
+    api_key: str
+    second_api_key: str | None
+    window_s: float = DOCUMENTED_WINDOW_S
+    strict: bool = False
+    rate_limit_tests: bool = True
+    report_md: Path | None = None
+    run_id: str = field(default_factory=new_run_id)
+    embedded: bool = False
+    request_timeout_s: float = 30.0
+
+    @property
+    def marker(self) -> str:
+        """The text every URL this run creates carries (slug prefix `<marker>-`)."""
+        return f"dnc-conformance-{self.run_id}"
+
+    @property
+    def slug_prefix(self) -> str:
+        return f"{self.marker}-"
+
+    def url_for(self, name: str) -> str:
+        """A canonical URL under the run prefix, e.g. https://linkedin.com/in/dnc-conformance-ab12cd34-x."""
+        return f"https://linkedin.com/in/{self.slug_prefix}{name}"
+
+    @property
+    def long_window(self) -> bool:
+        """A window this long makes every request expensive: Schemathesis runs on a budget."""
+        return self.window_s > 10
+
+
+def env_window(default: float = DOCUMENTED_WINDOW_S) -> float:
+    raw = os.environ.get(ENV_WINDOW, "").strip()
+    if not raw:
+        return default
+    value = float(raw)
+    if value <= 0:
+        raise ValueError(f"{ENV_WINDOW} must be a positive number of seconds, got {raw!r}")
+    return value

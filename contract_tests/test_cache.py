@@ -1,0 +1,20 @@
+"""The check cache is invalidated at once by every write of the team."""
+
+import pytest
+
+from contract_tests.checks import cache
+from contract_tests.context import Ctx
+
+pytestmark = pytest.mark.cache
+
+
+def test_check_sees_an_add_at_once_after_a_cached_miss(ctx: Ctx) -> None:
+    cache.cache_after_add_conformance(ctx)
+
+
+def test_check_sees_a_delete_at_once_after_a_cached_hit(ctx: Ctx) -> None:
+    cache.cache_after_delete_conformance(ctx)
+
+
+def test_check_sees_a_batch_add_at_once_after_a_cached_miss(ctx: Ctx) -> None:
+    cache.cache_after_batch_conformance(ctx)

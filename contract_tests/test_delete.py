@@ -1,0 +1,34 @@
+"""DELETE /dnc/{id}."""
+
+import pytest
+
+from contract_tests.checks import delete
+from contract_tests.context import Ctx
+
+pytestmark = pytest.mark.delete
+
+
+@pytest.fixture(scope="module")
+def deletion(dnc_ctx: Ctx) -> delete.Deletion:
+    """One entry added and deleted, observed once (each write costs rate-limit budget)."""
+    return delete.delete_own_entry(dnc_ctx)
+
+
+def test_delete_of_an_own_entry_answers_200_and_removes_it(deletion: delete.Deletion) -> None:
+    if deletion.problem is not None:
+        raise deletion.problem
+
+
+def test_delete_of_an_already_deleted_entry_answers_404_dnc_not_found(
+    ctx: Ctx, deletion: delete.Deletion
+) -> None:
+    delete.delete_twice_conformance(ctx, deletion.entry_id)
+
+
+def test_delete_of_an_unknown_id_answers_404_dnc_not_found(ctx: Ctx) -> None:
+    delete.delete_unknown_conformance(ctx)
+
+
+@pytest.mark.isolation
+def test_delete_of_another_teams_entry_answers_403_unauthorized_dnc_and_keeps_it(ctx: Ctx) -> None:
+    delete.delete_other_team_conformance(ctx)

@@ -1,0 +1,43 @@
+"""GET /dnc."""
+
+from typing import Any
+
+import pytest
+
+from contract_tests.checks import listing
+from contract_tests.context import Ctx
+
+pytestmark = pytest.mark.list
+
+
+@pytest.fixture(scope="module")
+def three_entries(dnc_ctx: Ctx) -> list[dict[str, Any]]:
+    """Three entries added one after another (oldest first) with distinct $createdAt values,
+    so that their order is defined (the order among equal timestamps is a decision)."""
+    return listing.distinct_entries(dnc_ctx, 3)
+
+
+def test_list_returns_the_newest_entries_first(
+    ctx: Ctx, three_entries: list[dict[str, Any]]
+) -> None:
+    listing.list_newest_first_conformance(ctx, three_entries)
+
+
+def test_list_pages_with_limit_and_offset(ctx: Ctx, three_entries: list[dict[str, Any]]) -> None:
+    listing.list_paging_conformance(ctx)
+
+
+def test_list_defaults_to_limit_50_and_offset_0(
+    ctx: Ctx, three_entries: list[dict[str, Any]]
+) -> None:
+    listing.list_defaults_conformance(ctx)
+
+
+def test_list_total_counts_the_entries_of_this_page_only(
+    ctx: Ctx, three_entries: list[dict[str, Any]]
+) -> None:
+    listing.list_total_conformance(ctx)
+
+
+def test_list_rejects_or_clamps_an_out_of_range_limit_or_offset(ctx: Ctx) -> None:
+    listing.list_range_conformance(ctx)

@@ -1,0 +1,148 @@
+"""Serve a (possibly broken) reference server in a thread and run the conformance suite against
+it in a subprocess, the way a user would (`python -m contract_tests.cli`, env configuration)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dnc_kit.resources import PROJECT_ROOT
+from reference_server.app import create_app
+from reference_server.settings import Settings
+
+KEY_A = "ka_selftest_0123456789abcdef"
+KEY_B = "kb_selftest_0123456789abcdef"
+WINDOW_S = 2.0
+
+AppWrapper = Callable[[Any], Any]
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def settings(**overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "api_keys": {KEY_A: "team_selftest_a", KEY_B: "team_selftest_b"},
+        "db_path": ":memory:",
+        "rate_window_s": WINDOW_S,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@contextmanager
+def serve(fault_index: int = -1) -> Iterator[str]:
+    """Serve the reference server (or the fault_index-th broken variant) in a subprocess, so that
+    variants running side by side do not share one interpreter; yield its base URL (…/v1)."""
+    port = free_port()
+    cmd = [
+        sys.executable,
+        "-m",
+        "tests.contract_suite.variant_server",
+        "--fault",
+        str(fault_index),
+        "--port",
+        str(port),
+    ]
+    proc = subprocess.Popen(
+        cmd, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    base_url = f"http://127.0.0.1:{port}/v1"
+    deadline = time.monotonic() + 30
+    try:
+        while True:
+            if proc.poll() is not None:
+                err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+                raise RuntimeError(f"the variant server exited: {err[-2000:]}")
+            if time.monotonic() > deadline:
+                raise RuntimeError("the variant server did not start within 30 s")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                time.sleep(0.05)
+        yield base_url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stderr:
+            proc.stderr.close()
+
+
+@dataclass
+class SuiteRun:
+    returncode: int
+    failed: set[str] = field(default_factory=set)
+    passed: set[str] = field(default_factory=set)
+    skipped: set[str] = field(default_factory=set)
+    output: str = ""
+    seconds: float = 0.0
+
+
+def run_suite(
+    base_url: str, args: list[str], *, second_key: bool = True, timeout_s: float = 240
+) -> SuiteRun:
+    """`python -m contract_tests.cli <args>` against base_url; outcomes per test from JUnit XML."""
+    with tempfile.TemporaryDirectory(prefix="dnc-selftest-") as tmp:
+        junit = Path(tmp) / "junit.xml"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DNC_")}
+        env.update(
+            DNC_BASE_URL=base_url,
+            DNC_API_KEY=KEY_A,
+            DNC_RATE_WINDOW_S=f"{WINDOW_S:g}",
+        )
+        if second_key:
+            env["DNC_SECOND_TEAM_API_KEY"] = KEY_B
+        started = time.monotonic()
+        proc = subprocess.run(
+            [sys.executable, "-m", "contract_tests.cli", "-q", f"--junitxml={junit}", *args],
+            cwd=PROJECT_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            check=False,
+        )
+        result = SuiteRun(
+            proc.returncode, output=proc.stdout + proc.stderr, seconds=time.monotonic() - started
+        )
+        if junit.exists():
+            for case in ET.parse(junit).getroot().iter("testcase"):
+                name = case.get("name", "")
+                if case.find("failure") is not None or case.find("error") is not None:
+                    result.failed.add(name)
+                elif case.find("skipped") is not None:
+                    result.skipped.add(name)
+                else:
+                    result.passed.add(name)
+        return result
+
+
+def run_against(fault_index: int, args: list[str], **kw: Any) -> SuiteRun:
+    with serve(fault_index) as base_url:
+        return run_suite(base_url, args, **kw)
+
+
+def reference_app(wrapper: AppWrapper | None = None, **overrides: Any) -> Callable[[], Any]:
+    def factory() -> Any:
+        app = create_app(settings(**overrides), access_log=False)
+        return wrapper(app) if wrapper is not None else app
+
+    return factory

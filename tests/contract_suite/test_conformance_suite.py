@@ -1,0 +1,95 @@
+"""The conformance suite tests itself: it passes against the reference server, and each
+deliberately broken variant (one documented behaviour broken at a time) is caught by a named test.
+
+Every run is a real `python -m contract_tests.cli` subprocess against a uvicorn-served app,
+window 2 s; the variants run four at a time with only their relevant tests selected.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from .faults import Fault, catalogue
+from .harness import SuiteRun, run_against
+
+FAULTS = catalogue()
+WORKERS = 4
+
+
+def test_the_suite_passes_against_the_reference_server() -> None:
+    run = run_against(-1, [])
+    assert not run.failed, f"failed: {sorted(run.failed)}\n{run.output[-6000:]}"
+    assert run.returncode == 0, run.output[-6000:]
+    assert len(run.passed) >= 40, f"only {len(run.passed)} tests passed:\n{run.output[-3000:]}"
+    assert not run.skipped, f"not measured against the reference server: {sorted(run.skipped)}"
+
+
+def test_tests_needing_a_second_team_are_not_measured_without_its_key() -> None:
+    run = run_against(-1, ["-m", "isolation"], second_key=False)
+    assert run.returncode == 0, run.output[-3000:]
+    assert not run.failed, run.output[-3000:]
+    assert run.skipped, run.output[-3000:]
+    assert not run.passed, f"passed without a second key: {sorted(run.passed)}"
+    assert "NOT MEASURED" in run.output
+
+
+def _run_fault(index: int) -> SuiteRun:
+    fault = FAULTS[index]
+    return run_against(index, list(fault.select), second_key=fault.second_key)
+
+
+@pytest.fixture(scope="module")
+def kill_matrix() -> dict[str, SuiteRun]:
+    # Slowest first (rate-limit variants wait out windows), so the pool drains evenly.
+    order = sorted(range(len(FAULTS)), key=lambda i: "rate_limit" not in " ".join(FAULTS[i].select))
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        results = dict(zip(order, pool.map(_run_fault, order), strict=True))
+    runs = [results[i] for i in range(len(FAULTS))]
+    return {fault.name: run for fault, run in zip(FAULTS, runs, strict=True)}
+
+
+def test_at_least_30_distinct_documented_behaviours_are_broken() -> None:
+    assert len({f.behaviour for f in FAULTS}) >= 30
+    assert len({f.name for f in FAULTS}) == len(FAULTS)
+
+
+@pytest.mark.parametrize("fault", FAULTS, ids=[f.name for f in FAULTS])
+def test_a_broken_variant_is_caught_by_a_named_test(
+    fault: Fault, kill_matrix: dict[str, SuiteRun]
+) -> None:
+    run = kill_matrix[fault.name]
+    assert run.returncode != 0, (
+        f"{fault.name}: the suite passed a broken server\n{run.output[-4000:]}"
+    )
+    assert run.failed & fault.killers, (
+        f"{fault.name}: expected one of {sorted(fault.killers)} to fail, failed: "
+        f"{sorted(run.failed)}\n"
+        f"{run.output[-4000:]}"
+    )
+
+
+def test_the_kill_matrix_scores_100_percent(
+    kill_matrix: dict[str, SuiteRun], capsys: pytest.CaptureFixture[str]
+) -> None:
+    killed = {
+        f.name
+        for f in FAULTS
+        if kill_matrix[f.name].returncode != 0 and kill_matrix[f.name].failed & f.killers
+    }
+    lines = [
+        "",
+        f"Kill matrix: {len(killed)}/{len(FAULTS)} broken variants caught "
+        f"({100 * len(killed) // len(FAULTS)}%)",
+    ]
+    for fault in FAULTS:
+        run = kill_matrix[fault.name]
+        mark = "KILLED " if fault.name in killed else "SURVIVED"
+        tests = ", ".join(sorted(run.failed)) or "-"
+        lines.append(
+            f"  {mark} {fault.name:<44} [{fault.behaviour}] ({run.seconds:.0f} s) by: {tests}"
+        )
+    with capsys.disabled():
+        print("\n".join(lines))
+    assert killed == {f.name for f in FAULTS}

@@ -1,0 +1,94 @@
+"""The suite's own building blocks, without a server: fixture cases stay under the run prefix,
+the pacer never exceeds a bucket, the write scenario mixes both operations."""
+
+from __future__ import annotations
+
+from contract_tests.checks.rate_limit import write_plan
+from contract_tests.config import RunConfig
+from contract_tests.fixtures import normalization_cases
+from contract_tests.pacing import Pacer, bucket_for
+from contract_tests.report import FAIL, NOT_MEASURED, PASS, Verdict
+
+PREFIX = "dnc-conformance-0badc0de-"
+
+
+def test_every_normalization_case_sent_carries_the_run_prefix() -> None:
+    cases, _ = normalization_cases(PREFIX)
+    assert cases
+    for case in cases:
+        assert PREFIX in case.input, case
+        if case.expected is not None:
+            assert case.expected.startswith("https://linkedin.com/in/" + PREFIX), case
+
+
+def test_every_documented_normalization_case_is_measured() -> None:
+    cases, skipped = normalization_cases(PREFIX)
+    assert not [s for s in skipped if s.documented]
+    assert sum(1 for c in cases if c.documented) >= 40
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_the_pacer_never_admits_more_than_the_limit_within_a_window() -> None:
+    clock = FakeClock()
+    pacer = Pacer(2.0, clock=clock, sleep=clock.sleep)
+    sent: list[float] = []
+    for _ in range(95):
+        pacer.acquire("A", "write")
+        sent.append(clock.now)
+        pacer.record_done("A", "write")
+        clock.now += 0.001
+    for i, start in enumerate(sent):
+        in_window = [t for t in sent[i:] if t - start < 2.0]
+        assert len(in_window) <= 30
+
+
+def test_a_drain_waits_a_full_window_after_the_last_request() -> None:
+    clock = FakeClock()
+    pacer = Pacer(2.0, clock=clock, sleep=clock.sleep)
+    pacer.acquire("A", "read")
+    pacer.record_done("A", "read")
+    last = clock.now
+    pacer.drain("A", "read")
+    assert clock.now - last >= 2.0
+
+
+def test_operations_map_to_the_documented_buckets() -> None:
+    assert bucket_for("POST", "/dnc") == bucket_for("DELETE", "/dnc/dnc_x") == "write"
+    assert bucket_for("GET", "/dnc/check") == bucket_for("GET", "/dnc") == "read"
+    assert bucket_for("POST", "/dnc/batch") == "batch"
+
+
+def test_the_write_scenario_mixes_adds_and_deletes() -> None:
+    for backlog in (0, 10, 15, 40):
+        plan = write_plan(backlog)
+        assert len(plan) == 30
+        assert plan.count("add") >= 5
+        assert plan.count("delete") >= 15
+        assert plan[0] == "add"
+
+
+def test_the_run_url_lies_under_the_prefix() -> None:
+    run = RunConfig(base_url="http://x/v1", api_key="k", second_api_key=None, run_id="0badc0de")
+    assert run.url_for("x") == "https://linkedin.com/in/" + PREFIX + "x"
+
+
+def test_the_verdict_fails_on_a_failure_and_never_counts_not_measured_as_passed() -> None:
+    verdict = Verdict(target="t", run_id="r", window_s=2)
+    verdict.record("a", "check", PASS)
+    verdict.record("b", "isolation", NOT_MEASURED, "no second key")
+    passed_so_far = verdict.passed
+    assert passed_so_far
+    assert verdict.category_outcome("isolation")[0] == NOT_MEASURED
+    verdict.record("c", "list", FAIL, "boom")
+    assert not verdict.passed
+    assert "❌ fail" in verdict.markdown()
