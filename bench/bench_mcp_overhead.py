@@ -2,7 +2,7 @@
 
 Two setups, each comparing the same check on the same reference server:
 
-- loopback: the reference server under uvicorn on 127.0.0.1 (a thread of this process); the
+- loopback: `dnc serve` in its own process on 127.0.0.1, as a deployment runs; the
   MCP server is wired exactly as `dnc mcp` wires it (`runtime.open_server`), its DncClient
   talks HTTP to that server; the baseline is one httpx call to the same URL.
 - in-process: the reference server behind httpx.ASGITransport (no sockets), so the ratio shows
@@ -19,18 +19,18 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import socket
 import statistics
+import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import anyio
 import httpx
-import uvicorn
 from mcp import Client
 from mcp.server import MCPServer
 
@@ -39,7 +39,6 @@ from mcp_server.config import McpConfig
 from mcp_server.logs import quieted
 from mcp_server.runtime import open_server
 from mcp_server.testing import open_stack
-from reference_server import Settings, create_app
 
 KEY = "bench-key"
 URL = "https://linkedin.com/in/benchmark-person"
@@ -99,25 +98,32 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def _loopback_server(db: Path) -> Iterator[str]:
-    """The reference server on 127.0.0.1 in a background thread; yields its base URL."""
-    settings = Settings(api_keys={KEY: "team_bench"}, db_path=db, rate_window_s=TINY_WINDOW_S)
-    app = create_app(settings, access_log=False)
+    """`dnc serve` in its own process on 127.0.0.1, as a deployment runs; yields its base URL.
+
+    A separate process matters: a server thread inside the benchmark process would compete for
+    the GIL with the MCP client and server and inflate every MCP figure.
+    """
     port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    env = dict(os.environ, DNC_API_KEYS=f"{KEY}:team_bench", DNC_RATE_WINDOW_S=str(TINY_WINDOW_S))
+    command = [sys.executable, "-m", "reference_server", "--port", str(port), "--db", str(db)]
+    server = subprocess.Popen(
+        [*command, "--log-level", "warning", "--no-access-log"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
     try:
-        deadline = time.monotonic() + 10
-        while not server.started:
-            if time.monotonic() > deadline or not thread.is_alive():
+        deadline = time.monotonic() + 20
+        while True:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+                break
+            if time.monotonic() > deadline or server.poll() is not None:
                 raise RuntimeError("the reference server did not start")
-            time.sleep(0.01)
+            time.sleep(0.05)
         yield f"http://127.0.0.1:{port}/v1"
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+        server.terminate()
+        server.wait(timeout=10)
 
 
 async def measure_loopback(base_url: str, tmp: Path, calls: int, warmup: int) -> dict[str, float]:
