@@ -18,6 +18,10 @@ ENV_BASE_URL = "DNC_BASE_URL"
 ENV_API_KEY = "DNC_API_KEY"
 ENV_SECOND_KEY = "DNC_SECOND_TEAM_API_KEY"
 ENV_WINDOW = "DNC_RATE_WINDOW_S"
+ENV_CLOCK_SKEW = "DNC_CLOCK_SKEW_S"
+DEFAULT_CLOCK_SKEW_S = 2.0
+# The rolling-window test costs about 2.5 windows: by default it runs only for short windows.
+ROLLING_TEST_MAX_WINDOW_S = 10.0
 
 
 def new_run_id() -> str:
@@ -37,6 +41,8 @@ class RunConfig:
     run_id: str = field(default_factory=new_run_id)
     embedded: bool = False
     request_timeout_s: float = 30.0
+    clock_skew_s: float = DEFAULT_CLOCK_SKEW_S
+    rolling_window_test: bool = False  # force the rolling-window test for a long window
 
     @property
     def marker(self) -> str:
@@ -64,4 +70,14 @@ def env_window(default: float = DOCUMENTED_WINDOW_S) -> float:
     value = float(raw)
     if value <= 0:
         raise ValueError(f"{ENV_WINDOW} must be a positive number of seconds, got {raw!r}")
+    return value
+
+
+def env_clock_skew(default: float = DEFAULT_CLOCK_SKEW_S) -> float:
+    raw = os.environ.get(ENV_CLOCK_SKEW, "").strip()
+    if not raw:
+        return default
+    value = float(raw)
+    if value < 0:
+        raise ValueError(f"{ENV_CLOCK_SKEW} must be >= 0 seconds, got {raw!r}")
     return value

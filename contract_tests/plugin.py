@@ -19,7 +19,9 @@ from contract_tests.config import (
     ENV_BASE_URL,
     ENV_SECOND_KEY,
     LIMITS,
+    ROLLING_TEST_MAX_WINDOW_S,
     RunConfig,
+    env_clock_skew,
     env_window,
 )
 from contract_tests.context import NOT_MEASURED, Ctx
@@ -31,7 +33,7 @@ from contract_tests.report import NOT_MEASURED as NM
 # reference server; with a long window the Schemathesis budget is smaller and list is not filled.
 PLANNED: dict[str, tuple[int, int, int]] = {
     "check": (2, 6, 0),
-    "list": (54, 15, 1),
+    "list": (104, 20, 2),
     "delete": (13, 5, 0),
     "duplicates": (9, 3, 0),
     "batch": (5, 3, 6),
@@ -41,7 +43,7 @@ PLANNED: dict[str, tuple[int, int, int]] = {
     "auth": (0, 0, 0),
     "schema": (47, 71, 43),
     "envelope": (6, 6, 1),
-    "rate_limit": (36, 66, 13),
+    "rate_limit": (51, 66, 40),
 }
 PLANNED_LONG: dict[str, tuple[int, int, int]] = {"list": (5, 15, 0), "schema": (15, 22, 5)}
 ORDER = [
@@ -68,6 +70,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type=float,
         default=None,
         help="the target's rate-limit window in seconds (env DNC_RATE_WINDOW_S, default 60)",
+    )
+    group.addoption(
+        "--clock-skew-s",
+        type=float,
+        default=None,
+        help="tolerated clock difference to the target in seconds (env DNC_CLOCK_SKEW_S, "
+        "default 2); the server's Date header is used as well where present",
+    )
+    group.addoption(
+        "--rolling-window-test",
+        action="store_true",
+        default=False,
+        help="run the rolling-window test even for a window over 10 s (costs ~2.5 windows)",
     )
     group.addoption(
         "--no-rate-limit-tests",
@@ -102,6 +117,10 @@ def pytest_configure(config: pytest.Config) -> None:
         else env_window(embedded.DEFAULT_WINDOW_S if not base_url else 60.0),
         strict=bool(config.getoption("--dnc-strict") or getattr(config.option, "strict", False)),
         rate_limit_tests=not config.getoption("--no-rate-limit-tests"),
+        clock_skew_s=float(config.getoption("--clock-skew-s"))
+        if config.getoption("--clock-skew-s") is not None
+        else env_clock_skew(),
+        rolling_window_test=bool(config.getoption("--rolling-window-test")),
         report_md=Path(config.getoption("--report-md"))
         if config.getoption("--report-md")
         else None,
@@ -124,6 +143,8 @@ def plan_lines(run: RunConfig, categories: set[str]) -> list[str]:
             planned[bucket] += n
     busiest = max(planned[b] / LIMITS[b] for b in LIMITS)
     expected = 15 + busiest * w + (w if "rate_limit" in categories else 0)
+    if "rate_limit" in categories and (w <= ROLLING_TEST_MAX_WINDOW_S or run.rolling_window_test):
+        expected += 3 * w  # the rolling-window test: a drain and two more windows
     budget = ", ".join(f"{b} {LIMITS[b]} per {w:g} s (~{planned[b]} planned)" for b in LIMITS)
     target = run.base_url or f"the embedded reference server (started now, window {w:g} s)"
     second = "given" if run.second_api_key or run.embedded else "MISSING: isolation NOT MEASURED"

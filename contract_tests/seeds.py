@@ -114,4 +114,5 @@ RATE_RESET = (
     '"Implement Backoff: Wait for resetTime before retrying" (every page, "Rate '
     'Limit Best Practices")'
 )
+RATE_ROLLING = '"Window: Rolling 60-second window" (Add, Add batch, Check, List, Delete)'
 RATE_TEAM = '"30 requests per minute per team" (the limits are per team)'

@@ -33,6 +33,12 @@ def test_list_defaults_to_limit_50_and_offset_0(
     listing.list_defaults_conformance(ctx)
 
 
+def test_list_honours_a_limit_above_100_up_to_1000(
+    ctx: Ctx, three_entries: list[dict[str, Any]]
+) -> None:
+    listing.list_large_limit_conformance(ctx)
+
+
 def test_list_total_counts_the_entries_of_this_page_only(
     ctx: Ctx, three_entries: list[dict[str, Any]]
 ) -> None:

@@ -45,15 +45,14 @@ def test_batch_admits_exactly_10_requests_per_window(batch: rl.Scenario) -> None
 def test_a_429_carries_rate_limit_exceeded_a_message_and_reset_time_within_the_window(
     ctx: Ctx, write: rl.Scenario, read: rl.Scenario, batch: rl.Scenario
 ) -> None:
-    for scenario in (write, read, batch):
-        rl.rejection_body_conformance(scenario, ctx.config.window_s)
+    window, skew = ctx.config.window_s, ctx.config.clock_skew_s
+    rl.each_scenario((write, read, batch), lambda s: rl.rejection_body_conformance(s, window, skew))
 
 
 def test_requests_are_admitted_again_after_reset_time(
     write: rl.Scenario, read: rl.Scenario, batch: rl.Scenario
 ) -> None:
-    for scenario in (write, read, batch):
-        rl.admitted_after_reset_conformance(scenario)
+    rl.each_scenario((write, read, batch), rl.admitted_after_reset_conformance)
 
 
 @pytest.mark.isolation
@@ -61,5 +60,8 @@ def test_one_team_exhausting_a_bucket_does_not_throttle_another_team(
     ctx: Ctx, write: rl.Scenario, read: rl.Scenario
 ) -> None:
     ctx.b  # noqa: B018 - "not measured" without a second key
-    for scenario in (write, read):
-        rl.other_team_conformance(scenario)
+    rl.each_scenario((write, read), rl.other_team_conformance)
+
+
+def test_a_bucket_refills_only_as_requests_age_out_of_the_rolling_window(ctx: Ctx) -> None:
+    rl.rolling_window_conformance(ctx)

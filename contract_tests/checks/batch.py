@@ -143,3 +143,32 @@ def batch_rejects_malformed_conformance(ctx: Ctx) -> None:
         raise fail(
             "A batch rejected with 400 must not add its valid entries.", check, seeds.BATCH_400
         )
+    nonstring_url_conformance(ctx)
+
+
+def nonstring_url_conformance(ctx: Ctx) -> None:
+    """An entry whose url is present but not a string: the whole request answers 400
+    invalid_request, or (decision batch-entry-shape) 201 with that entry an `error`; either
+    way nothing is added for it."""
+    ex = ctx.a.request("POST", "/dnc/batch", json={"entries": [{"url": 0}, {"url": None}]})
+    if ex.status == 400:
+        expect_error(ex, 400, "invalid_request", seeds.BATCH_400, "A batch with a non-string url")
+        return
+    if ex.status != 201:
+        raise fail(
+            "A batch whose entries have a non-string url must answer 400 invalid_request or 201 "
+            f"with per-entry errors, got {ex.status}.",
+            ex,
+            seeds.BATCH_400,
+        )
+    envelope_conformance(ex)
+    data = data_dict(ex, seeds.BATCH_DETAILS)
+    details = data.get("details")
+    statuses = [d.get("status") if isinstance(d, dict) else None for d in details or []]
+    if statuses != ["error", "error"] or data.get("added") != 0 or data.get("errors") != 2:
+        raise fail(
+            "A batch accepted with 201 must report each entry whose url is not a string as an "
+            f"error (added 0, errors 2), got statuses {statuses}.",
+            ex,
+            seeds.BATCH_DETAILS,
+        )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from contract_tests import seeds
 from contract_tests.checks.common import expect_error, fail
 from contract_tests.context import Ctx
@@ -32,5 +34,28 @@ def duplicate_forms_conformance(ctx: Ctx) -> None:
         raise fail(
             "After the refused duplicates the original entry must still be the listed one.",
             check,
+            seeds.DUPLICATE,
+        )
+
+    stored_once_conformance(ctx)
+
+
+def stored_once_conformance(ctx: Ctx) -> None:
+    """After the refused duplicates, each of the run's URLs is listed once: a 409 that still
+    stored a second copy breaks "a list holds a URL once"."""
+    ex = ctx.a.list(limit=1000)
+    entries = ex.data.get("entries") if isinstance(ex.data, dict) else None
+    if ex.status != 200 or not isinstance(entries, list):
+        raise fail("Listing entries must answer 200 with data.entries.", ex, seeds.LIST_PAGING)
+    urls = Counter(
+        str(e.get("url"))
+        for e in entries
+        if isinstance(e, dict) and ctx.config.marker in str(e.get("url", ""))
+    )
+    twice = sorted(url for url, n in urls.items() if n > 1)
+    if twice:
+        raise fail(
+            f"After the refused duplicates, URL(s) are listed more than once: {twice[:5]}.",
+            ex,
             seeds.DUPLICATE,
         )

@@ -7,10 +7,12 @@ import time
 from datetime import datetime
 from typing import Any
 
+import pytest
+
 from contract_tests import seeds
 from contract_tests.checks.common import data_dict, entry_conformance, expect_status, fail
 from contract_tests.client import Exchange
-from contract_tests.context import Ctx
+from contract_tests.context import NOT_MEASURED, Ctx
 
 
 def _page(ex: Exchange, seed: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -189,4 +191,53 @@ def list_range_conformance(ctx: Ctx) -> None:
                 "A clamped answer must hold at most `limit` entries and total = entries.length.",
                 ex,
                 seeds.LIST_TOTAL,
+            )
+
+
+LARGE_LIMITS = (150, 1000)
+LARGE_FILL = 101  # more than 100 entries, so that a limit capped at 100 shows
+
+
+def list_large_limit_conformance(ctx: Ctx) -> None:
+    """A limit above 100 (documented range 1-1000) is honoured: a page with limit L holding
+    fewer than L entries is the whole rest of the list (the next page is empty), and data.limit
+    echoes L. With a short window the list is first filled past 100 entries (one batch under
+    the run prefix); otherwise the team's existing entries must be enough."""
+    first = ctx.a.list(limit=1000)
+    _, present = _page(first, seeds.LIST_PAGING)
+    if len(present) < LARGE_FILL:
+        if ctx.config.long_window:
+            pytest.skip(
+                f"{NOT_MEASURED}the team lists {len(present)} entries; a limit above 100 needs "
+                "more than 100 (filled only with a window of 10 s or less)"
+            )
+        missing = LARGE_FILL - len(present)
+        # Batches of 25 (a server may limit the batch size; the pages name no limit).
+        for start in range(0, missing, 25):
+            urls = [ctx.fresh_url("list-large") for _ in range(min(25, missing - start))]
+            filled = ctx.a.batch(urls)
+            if filled.status != 201:
+                raise fail("setup: a batch of fresh URLs must answer 201.", filled, seeds.BATCH_201)
+    for limit in LARGE_LIMITS:
+        ex = ctx.a.list(limit=limit)
+        data, entries = _page(ex, seeds.LIST_PAGING)
+        if data.get("limit") != limit:
+            raise fail(
+                f"limit={limit} lies in the documented range 1-1000: data.limit must echo it, "
+                f"got {data.get('limit')!r}.",
+                ex,
+                seeds.LIST_ECHO,
+            )
+        if len(entries) > limit:
+            raise fail(f"limit={limit} returned {len(entries)} entries.", ex, seeds.LIST_PAGING)
+        if len(entries) == limit:
+            continue
+        rest = ctx.a.list(limit=1, offset=len(entries))
+        _, more = _page(rest, seeds.LIST_PAGING)
+        if more:
+            raise fail(
+                f"limit={limit} returned {len(entries)} entries although more exist (offset="
+                f"{len(entries)} still lists one): the limit was not honoured.",
+                ex,
+                seeds.LIST_PAGING,
             )

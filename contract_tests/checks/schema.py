@@ -11,7 +11,14 @@ documentation is silent:
 - a status the spec documents for the operation (negative data may also get another 4xx);
 - 2xx, 401, 403, 409 and 429 bodies match the spec's schema for that status;
 - negative data is refused where the documentation says so (missing url, missing/empty entries,
-  an entry without a string url); elsewhere (list range, size limits) accepting it is a decision.
+  an entry without a url field); elsewhere (list range, size limits) accepting it is a decision;
+- a batch entry whose url is present but not a string: 400 or 201 with that entry an `error`
+  (decision batch-entry-shape); a delete id not of the form `dnc_<alphanumeric>`: 404 or 400
+  (decision delete-id-format).
+
+Generated batches are cut to MAX_GENERATED_BATCH entries (the documented speed is ~10-20 entries
+per second, so a generated batch of 1000 would take over a minute), and batch requests get a
+timeout that follows the documented speed (`batch_timeout_s`).
 """
 
 from __future__ import annotations
@@ -42,6 +49,8 @@ SPEC_URI = "urn:dnc-kit:openapi"
 VALIDATED_STATUSES = {401, 403, 409, 429}
 TOLERATED_NEGATIVE = {400, 404, 405, 411, 413, 414, 415, 422, 431}
 TOLERATED_ALWAYS = {413, 414, 431}  # size limits of the server or a proxy in front of it
+MAX_GENERATED_BATCH = 25
+WELL_FORMED_ID = re.compile(r"dnc_[A-Za-z0-9]+")
 # Request budget per operation when the rate-limit window is long (each request is expensive).
 LONG_WINDOW_BUDGET = {
     "addDncEntry": 6,
@@ -131,7 +140,7 @@ class SchemaRun:
                     {**e, "url": self.safe_url(e["url"])}
                     if isinstance(e, dict) and "url" in e
                     else e
-                    for e in entries
+                    for e in entries[:MAX_GENERATED_BATCH]
                 ]
                 case.body = {**body, "entries": safe}
         elif operation_id == "deleteDncEntry":
@@ -167,7 +176,10 @@ class SchemaRun:
                 pacer.acquire("A", bucket)
             sent_at = time.time()
             try:
-                response = case.call(timeout=self.ctx.config.request_timeout_s)
+                timeout = self.ctx.config.request_timeout_s
+                if operation_id == "addDncEntriesBatch":
+                    timeout = max(timeout, batch_timeout_s(_entry_count(case.body)))
+                response = case.call(timeout=timeout)
             except (requests.ConnectionError, requests.Timeout) as exc:
                 self.no_answer.append(f"{case.method} {case.formatted_path}: {exc!r}"[:300])
                 return None
@@ -236,6 +248,9 @@ class SchemaRun:
         tolerated = TOLERATED_NEGATIVE if mode == "negative" else TOLERATED_ALWAYS
         if operation_id == "deleteDncEntry":
             tolerated = tolerated | {405}  # an id that makes the path another route (decision)
+            entry_id = str((case.path_parameters or {}).get("id", ""))
+            if not WELL_FORMED_ID.fullmatch(entry_id):
+                tolerated = tolerated | {400}  # a malformed id (decision delete-id-format)
         if status not in documented and status not in tolerated:
             found.append(
                 f"status {status} is not documented for {operation_id} ({sorted(documented)})"
@@ -254,6 +269,10 @@ class SchemaRun:
             found.append(
                 "documented-invalid input (missing url / entries / url field) was accepted"
             )
+        if 200 <= status < 300 and operation_id == "addDncEntriesBatch":
+            problem = nonstring_entry_problem(case.body, exchange.body)
+            if problem:
+                found.append(problem)
         for problem in found:
             self.findings.append(Finding(operation_id, phase, mode, problem, exchange))
 
@@ -275,11 +294,49 @@ def must_reject(operation_id: str, case: Any) -> bool:
         entries = body.get("entries") if isinstance(body, dict) else None
         if not isinstance(entries, list) or not entries:
             return True
-        return not all(isinstance(e, dict) and isinstance(e.get("url"), str) for e in entries)
+        # An entry with no url field is documented as a 400; a url present but not a string may
+        # also be a per-entry error (decision batch-entry-shape, see nonstring_entry_problem).
+        return not all(isinstance(e, dict) and "url" in e for e in entries)
     if operation_id == "checkDncStatus":
         url = (case.query or {}).get("url")
         return not isinstance(url, str) or not url
     return False
+
+
+def nonstring_entry_problem(sent: Any, answer: Any) -> str | None:
+    """A batch accepted with 2xx: every entry whose url is not a string must be an `error`."""
+    entries = sent.get("entries") if isinstance(sent, dict) else None
+    if not isinstance(entries, list):
+        return None
+    odd = [
+        i
+        for i, e in enumerate(entries)
+        if isinstance(e, dict) and not isinstance(e.get("url"), str)
+    ]
+    if not odd:
+        return None
+    data = answer.get("data") if isinstance(answer, dict) else None
+    details = data.get("details") if isinstance(data, dict) else None
+    if not isinstance(details, list) or len(details) != len(entries):
+        return "a batch accepted with 2xx must report one detail per entry"
+    for i in odd:
+        detail = details[i]
+        if not isinstance(detail, dict) or detail.get("status") != "error":
+            return (
+                f"entry {i} has a url that is not a string; accepted with 2xx it must be a "
+                f"per-entry error, got {detail!r}"[:300]
+            )
+    return None
+
+
+def _entry_count(body: Any) -> int:
+    entries = body.get("entries") if isinstance(body, dict) else None
+    return len(entries) if isinstance(entries, list) else 0
+
+
+def batch_timeout_s(entries: int) -> float:
+    """The documented speed is ~10-20 entries per second: the slow end, a margin, at least 120 s."""
+    return max(120.0, entries / 10.0 + 60.0)
 
 
 def load_schema(ctx: Ctx, max_examples: int) -> Any:

@@ -306,6 +306,140 @@ class GlobalWriteLimit:
         return rewrite(on_request)
 
 
+@dataclass
+class FixedWindowBatch:
+    """The batch bucket in fixed windows (counters reset at multiples of the window) instead of
+    a rolling window; the reference server's own batch limit is lifted."""
+
+    counts: dict[tuple[str | None, int], int] = field(default_factory=dict)
+
+    def wrapper(self) -> AppWrapper:
+        def on_request(req: Req, scope: Scope) -> Scope | tuple[int, Json]:
+            if not _is(req, "POST", "/dnc/batch") or req.key not in (KEY_A, KEY_B):
+                return scope
+            slot = int(time.time() // WINDOW_S)
+            used = self.counts.get((req.key, slot), 0)
+            if used >= 10:
+                return 429, {
+                    "error": "rate_limit_exceeded",
+                    "message": "Too many requests.",
+                    "resetTime": int((slot + 1) * WINDOW_S * 1000),
+                }
+            self.counts[(req.key, slot)] = used + 1
+            return scope
+
+        return rewrite(on_request)
+
+
+@dataclass
+class ListShowsDeleted:
+    """Deleted entries stay on the first page of the list (check and add do see the delete)."""
+
+    entries: dict[str, Json] = field(default_factory=dict)
+    deleted: dict[str | None, list[Json]] = field(default_factory=dict)
+
+    def wrapper(self) -> AppWrapper:
+        def on_response(req: Req, status: int, body: Json) -> tuple[int, Json]:
+            if not isinstance(body, dict):
+                return status, body
+            if _is(req, "POST", "/dnc") and status == 201:
+                self.entries[_data(body)["$id"]] = dict(_data(body))
+            elif _is(req, "DELETE", "/dnc/{id}") and status == 200:
+                gone = self.entries.get(req.path.rsplit("/", 1)[-1])
+                if gone is not None:
+                    self.deleted.setdefault(req.key, []).insert(0, gone)
+            elif _is(req, "GET", "/dnc") and status == 200 and req.query.get("offset", "0") == "0":
+                data = _data(body)
+                entries = (self.deleted.get(req.key, []) + data.get("entries", []))[
+                    : int(data.get("limit", 50))
+                ]
+                data["entries"], data["total"] = entries, len(entries)
+            return status, body
+
+        return rewrite(on_response=on_response)
+
+
+@dataclass
+class DuplicateStored:
+    """A duplicate add answers 409 but stores a second copy anyway (the list shows it twice)."""
+
+    entries: dict[tuple[str | None, str], Json] = field(default_factory=dict)
+    copies: dict[str, Json] = field(default_factory=dict)  # original id -> the second copy
+
+    def wrapper(self) -> AppWrapper:
+        def wrap(app: Any) -> Any:
+            async def middleware(scope: Scope, receive: Any, send: Any) -> None:
+                if scope["type"] != "http":
+                    await app(scope, receive, send)
+                    return
+                req = _req(scope)
+                chunks: list[bytes] = []
+                more = True
+                while more:
+                    message = await receive()
+                    chunks.append(message.get("body", b""))
+                    more = message.get("more_body", False)
+                raw = b"".join(chunks)
+                replayed = False
+
+                async def replay() -> dict[str, Any]:
+                    nonlocal replayed
+                    if replayed:
+                        return {"type": "http.disconnect"}
+                    replayed = True
+                    return {"type": "http.request", "body": raw, "more_body": False}
+
+                start: dict[str, Any] = {}
+                out: list[bytes] = []
+
+                async def capture(message: dict[str, Any]) -> None:
+                    if message["type"] == "http.response.start":
+                        start.update(message)
+                    elif message["type"] == "http.response.body":
+                        out.append(message.get("body", b""))
+
+                await app(scope, replay, capture)
+                status = int(start.get("status", 500))
+                body_bytes = b"".join(out)
+                try:
+                    answer: Any = json.loads(body_bytes) if body_bytes else None
+                except ValueError:
+                    answer = None
+                if _is(req, "POST", "/dnc") and isinstance(answer, dict):
+                    self._after_add(req, raw, status, answer)
+                if _is(req, "GET", "/dnc") and status == 200 and isinstance(answer, dict):
+                    self._doubled(answer)
+                await _send_json(send, status, answer, dict(start.get("headers", [])))
+
+            return middleware
+
+        return wrap
+
+    def _after_add(self, req: Req, raw: bytes, status: int, answer: Json) -> None:
+        if status == 201:
+            entry = dict(_data(answer))
+            self.entries[(req.key, str(entry.get("url")))] = entry
+        elif status == 409:
+            try:
+                url = normalize_linkedin_url(str(json.loads(raw).get("url")))
+            except (ValueError, AttributeError):
+                return
+            original = self.entries.get((req.key, str(url)))
+            if original is not None and original["$id"] not in self.copies:
+                self.copies[original["$id"]] = {**original, "$id": original["$id"] + "x2"}
+
+    def _doubled(self, answer: Json) -> None:
+        data = _data(answer)
+        out: list[Json] = []
+        for entry in data.get("entries", []):
+            out.append(entry)
+            copy = self.copies.get(str(entry.get("$id"))) if isinstance(entry, dict) else None
+            if copy is not None:
+                out.append(copy)
+        out = out[: int(data.get("limit", 50))]
+        data["entries"], data["total"] = out, len(out)
+
+
 # -- response rewrites -----------------------------------------------------------------------------
 def when(
     method: str, path: str, status: int | None, change: Callable[[Json], tuple[int, Json]]
@@ -479,6 +613,22 @@ def _echo_limit_50(req: Req, status: int, body: Json) -> tuple[int, Json]:
     return status, body
 
 
+def _asks_over_100(req: Req) -> bool:
+    limit = req.query.get("limit", "")
+    return _is(req, "GET", "/dnc") and limit.isdigit() and int(limit) > 100
+
+
+def _limit_capped_at_100(req: Req, scope: Scope) -> Scope | tuple[int, Json]:
+    return _with_query(scope, {**req.query, "limit": "100"}) if _asks_over_100(req) else scope
+
+
+def _echo_asked_limit(req: Req, status: int, body: Json) -> tuple[int, Json]:
+    """The capped page still echoes the limit that was asked for (the cap is invisible)."""
+    if _asks_over_100(req) and status == 200 and isinstance(body, dict):
+        _data(body)["limit"] = int(req.query["limit"])
+    return status, body
+
+
 def _check_missing_url_ok(req: Req, scope: Scope) -> Scope | tuple[int, Json]:
     if _is(req, "GET", "/dnc/check") and "url" not in req.query and req.key:
         return 200, {"error": None, "data": {"onList": False, "entry": None}}
@@ -523,6 +673,11 @@ ENV_OK = "test_every_success_answer_carries_error_null_and_data"
 ENV_ERR = "test_every_error_answer_carries_an_error_code_and_a_message"
 SCHEMA = "test_every_operation_answers_generated_requests_within_the_contract"
 DELETE_403 = "test_delete_of_another_teams_entry_answers_403_unauthorized_dnc_and_keeps_it"
+
+ROLLING = "test_a_bucket_refills_only_as_requests_age_out_of_the_rolling_window"
+DELETE_OWN = "test_delete_of_an_own_entry_answers_200_and_removes_it"
+DUPLICATES = "test_every_documented_form_of_a_listed_url_answers_409_dnc_entry_exists"
+LARGE_LIMIT = "test_list_honours_a_limit_above_100_up_to_1000"
 
 RATE_ONLY_WRITE = "-k write or 30 or 429 or reset or another_team"
 
@@ -961,5 +1116,36 @@ def catalogue() -> list[Fault]:
             "list",
             {"test_list_returns_the_newest_entries_first"},
             when("GET", "/dnc", 200, _sorted_by_url_desc),
+        ),
+        # added after the independent implementation's run: a fixed window, a delete the list
+        # does not see, a 409 that still stores a copy, a limit silently capped at 100
+        F(
+            "batch bucket in fixed windows",
+            "rolling window",
+            "rate_limit",
+            {ROLLING},
+            FixedWindowBatch().wrapper(),
+            rate_limits={"write": 30, "read": 60, "batch": 1_000_000},
+        ),
+        F(
+            "deleted entry still listed",
+            "deletion removes the entry",
+            "delete",
+            {DELETE_OWN},
+            ListShowsDeleted().wrapper(),
+        ),
+        F(
+            "409 answered but a second copy stored",
+            "a list holds a URL once",
+            "duplicates",
+            {DUPLICATES},
+            DuplicateStored().wrapper(),
+        ),
+        F(
+            "list limit capped at 100 (echoing the asked limit)",
+            "limit 1-1000",
+            "list",
+            {LARGE_LIMIT},
+            rewrite(_limit_capped_at_100, _echo_asked_limit),
         ),
     ]

@@ -3,7 +3,10 @@ the pacer never exceeds a bucket, the write scenario mixes both operations."""
 
 from __future__ import annotations
 
-from contract_tests.checks.rate_limit import write_plan
+import httpx
+
+from contract_tests.checks.rate_limit import Scenario, write_plan
+from contract_tests.client import Exchange
 from contract_tests.config import RunConfig
 from contract_tests.fixtures import normalization_cases
 from contract_tests.pacing import Pacer, bucket_for
@@ -92,3 +95,33 @@ def test_the_verdict_fails_on_a_failure_and_never_counts_not_measured_as_passed(
     verdict.record("c", "list", FAIL, "boom")
     assert not verdict.passed
     assert "❌ fail" in verdict.markdown()
+
+
+def _exchange(status: int, sent_at: float, received_at: float) -> Exchange:
+    return Exchange(
+        team="A",
+        method="GET",
+        path="/dnc",
+        params=None,
+        sent=None,
+        status=status,
+        headers=httpx.Headers(),
+        body=None,
+        text="",
+        sent_at=sent_at,
+        received_at=received_at,
+    )
+
+
+def test_a_burst_too_slow_for_the_window_is_not_measured_but_a_fast_one_is() -> None:
+    def scenario(step: float) -> Scenario:
+        s = Scenario("read", 60, "seed", window_s=2.0)
+        s.burst = [_exchange(200, i * step, i * step + 0.01) for i in range(60)]
+        s.over = _exchange(200, 60 * step, 60 * step + 0.01)
+        return s
+
+    assert scenario(0.045).unmeasured() is not None  # 61 requests in 2.7 s
+    assert scenario(0.005).unmeasured() is None  # 61 requests in 0.3 s: the limit is broken
+    refused = scenario(0.045)
+    refused.over = _exchange(429, 2.7, 2.71)
+    assert refused.unmeasured() is None
