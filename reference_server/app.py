@@ -114,38 +114,20 @@ async def _api_error(request: Request, exc: Exception) -> Response:
     return error_response(exc)
 
 
+# (path, method, operationId, handler): the five operations of openapi.yaml.
+_OPERATIONS: tuple[tuple[str, str, str, handlers.Handler], ...] = (
+    ("/v1/dnc", "POST", "addDncEntry", handlers.add_entry),
+    ("/v1/dnc", "GET", "listDncEntries", handlers.list_entries),
+    ("/v1/dnc/batch", "POST", "addDncEntriesBatch", handlers.add_batch),
+    ("/v1/dnc/check", "GET", "checkDncStatus", handlers.check_status),
+    ("/v1/dnc/{id}", "DELETE", "deleteDncEntry", handlers.delete_entry),
+)
+
+
 def _routes() -> list[Route]:
     return [
-        Route(
-            "/v1/dnc",
-            operation("addDncEntry", handlers.add_entry),
-            methods=["POST"],
-            name="addDncEntry",
-        ),
-        Route(
-            "/v1/dnc",
-            operation("listDncEntries", handlers.list_entries),
-            methods=["GET"],
-            name="listDncEntries",
-        ),
-        Route(
-            "/v1/dnc/batch",
-            operation("addDncEntriesBatch", handlers.add_batch),
-            methods=["POST"],
-            name="addDncEntriesBatch",
-        ),
-        Route(
-            "/v1/dnc/check",
-            operation("checkDncStatus", handlers.check_status),
-            methods=["GET"],
-            name="checkDncStatus",
-        ),
-        Route(
-            "/v1/dnc/{id}",
-            operation("deleteDncEntry", handlers.delete_entry),
-            methods=["DELETE"],
-            name="deleteDncEntry",
-        ),
+        Route(path, operation(operation_id, handler), methods=[method], name=operation_id)
+        for path, method, operation_id, handler in _OPERATIONS
     ]
 
 

@@ -29,6 +29,20 @@ class Req:
     key: str | None
 
 
+DEFAULT_BUCKETS: dict[str, str] = {
+    "addDncEntry": "write",
+    "deleteDncEntry": "write",
+    "checkDncStatus": "read",
+    "listDncEntries": "read",
+    "addDncEntriesBatch": "batch",
+}
+
+
+def buckets(**moved: str) -> dict[str, str]:
+    """The documented operation -> bucket mapping with some operations moved elsewhere."""
+    return DEFAULT_BUCKETS | moved
+
+
 def _req(scope: Scope) -> Req:
     headers = dict(scope.get("headers") or [])
     auth = headers.get(b"authorization", b"").decode()
@@ -736,13 +750,7 @@ def catalogue() -> list[Fault]:
             "add+delete share 30",
             "rate_limit",
             {W30},
-            operation_buckets={
-                "addDncEntry": "write",
-                "deleteDncEntry": "delete",
-                "checkDncStatus": "read",
-                "listDncEntries": "read",
-                "addDncEntriesBatch": "batch",
-            },
+            operation_buckets=buckets(deleteDncEntry="delete"),
             rate_limits={"write": 30, "delete": 30, "read": 60, "batch": 10},
         ),
         F(
@@ -764,13 +772,7 @@ def catalogue() -> list[Fault]:
             "check+list share 60",
             "rate_limit",
             {R60},
-            operation_buckets={
-                "addDncEntry": "write",
-                "deleteDncEntry": "write",
-                "checkDncStatus": "check",
-                "listDncEntries": "read",
-                "addDncEntriesBatch": "batch",
-            },
+            operation_buckets=buckets(checkDncStatus="check"),
             rate_limits={"write": 30, "check": 60, "read": 60, "batch": 10},
         ),
         F(
@@ -792,13 +794,7 @@ def catalogue() -> list[Fault]:
             "batch has its own 10",
             "rate_limit",
             {B10},
-            operation_buckets={
-                "addDncEntry": "write",
-                "deleteDncEntry": "write",
-                "checkDncStatus": "read",
-                "listDncEntries": "read",
-                "addDncEntriesBatch": "write",
-            },
+            operation_buckets=buckets(addDncEntriesBatch="write"),
         ),
         F(
             "429 resetTime in seconds",
@@ -1081,13 +1077,7 @@ def catalogue() -> list[Fault]:
             "check+list share 60",
             "rate_limit",
             {R60},
-            operation_buckets={
-                "addDncEntry": "write",
-                "deleteDncEntry": "write",
-                "checkDncStatus": "write",
-                "listDncEntries": "read",
-                "addDncEntriesBatch": "batch",
-            },
+            operation_buckets=buckets(checkDncStatus="write"),
         ),
         F(
             "list default page of 100 (echoing 50)",
