@@ -126,6 +126,17 @@ def _loopback_server(db: Path) -> Iterator[str]:
         server.wait(timeout=10)
 
 
+async def _figures(
+    http: httpx.AsyncClient, api: DncClient, server: MCPServer, calls: int, warmup: int
+) -> dict[str, float]:
+    """Direct HTTP, the DncClient alone and the MCP session, on one listed URL."""
+    await http.post("/dnc", json={"url": URL})
+    figures = {"direct HTTP (httpx)": await _median_ms(_http_check(http), calls, warmup)}
+    figures["DncClient only (no MCP)"] = await _median_ms(_client_check(api), calls, warmup)
+    figures |= await _mcp_figures(server, calls, warmup)
+    return figures
+
+
 async def measure_loopback(base_url: str, tmp: Path, calls: int, warmup: int) -> dict[str, float]:
     headers = {"Authorization": f"Bearer {KEY}"}
     config = McpConfig(
@@ -139,24 +150,12 @@ async def measure_loopback(base_url: str, tmp: Path, calls: int, warmup: int) ->
         httpx.AsyncClient(base_url=base_url, headers=headers) as http,
         open_server(config) as running,
     ):
-        await http.post("/dnc", json={"url": URL})
-        figures = {"direct HTTP (httpx)": await _median_ms(_http_check(http), calls, warmup)}
-        figures["DncClient only (no MCP)"] = await _median_ms(
-            _client_check(running.deps.api), calls, warmup
-        )
-        figures |= await _mcp_figures(running.server, calls, warmup)
-    return figures
+        return await _figures(http, running.deps.api, running.server, calls, warmup)
 
 
 async def measure_in_process(tmp: Path, calls: int, warmup: int) -> dict[str, float]:
     async with open_stack(tmp, rate_limits=UNLIMITED) as stack, stack.http() as http:
-        await http.post("/dnc", json={"url": URL})
-        figures = {"direct HTTP (httpx)": await _median_ms(_http_check(http), calls, warmup)}
-        figures["DncClient only (no MCP)"] = await _median_ms(
-            _client_check(stack.deps.api), calls, warmup
-        )
-        figures |= await _mcp_figures(stack.server, calls, warmup)
-    return figures
+        return await _figures(http, stack.deps.api, stack.server, calls, warmup)
 
 
 def _report(title: str, figures: dict[str, float]) -> None:

@@ -28,6 +28,8 @@ from urllib.parse import quote
 
 import anyio
 
+from dnc_kit.resources import PROJECT_ROOT
+
 BENCH_KEY = "bench-key-not-a-secret"
 TEAM = "team_bench"
 SEEDED = 100_000
@@ -38,7 +40,6 @@ ROUNDS = 2
 PACED_RATE = 1000.0  # req/s in total: well below saturation, to read latency not queueing
 PACED_S = 3.0
 RAISED_LIMITS = {"write": 10**9, "read": 10**9, "batch": 10**9}
-ROOT = Path(__file__).resolve().parents[1]
 
 
 # -- server side (runs in the subprocess) ---------------------------------------------------
@@ -77,8 +78,8 @@ def _server(kind: str, db: Path) -> Iterator[tuple[str, int]]:
         stderr=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         text=True,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
     )
     assert process.stderr is not None
     address: list[tuple[str, int]] = []

@@ -4,7 +4,6 @@ required check passed)."""
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -51,19 +50,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if any(a in ("-h", "--help") for a in args):
         print(INTRO)
     return int(pytest.main(pytest_args(args)))
-
-
-def run_against_embedded(report_md: Path | None = None, extra_args: Sequence[str] = ()) -> int:
-    """Run the whole suite against a freshly started reference server (for `make demo`)."""
-    saved = os.environ.pop("DNC_BASE_URL", None)
-    try:
-        args = list(extra_args)
-        if report_md is not None:
-            args += ["--report-md", str(report_md)]
-        return main(args)
-    finally:
-        if saved is not None:
-            os.environ["DNC_BASE_URL"] = saved
 
 
 if __name__ == "__main__":

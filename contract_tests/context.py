@@ -42,7 +42,7 @@ class Ctx:
 
     def fresh_url(self, name: str) -> str:
         """A canonical URL under the run prefix, unique within the run."""
-        return f"https://linkedin.com/in/{self.fresh_slug(name)}"
+        return self.config.url_for(f"{name}-{next(self._names)}")
 
     def warn(self, message: str) -> None:
         self.verdict.warn(self.current_test, message)

@@ -57,8 +57,6 @@ class Pacer:
         self._sleep = sleep
         self._log: dict[tuple[str, str], deque[float]] = {}
         self._lock = threading.Lock()
-        self.sent: Counter[str] = Counter()
-        self.waited_s = 0.0
         self.unplanned_429: Counter[str] = Counter()
         # Requests sent before this run (an earlier run, another client) are unknown: a drain
         # waits at least one window from the moment the pacer was created.
@@ -72,7 +70,7 @@ class Pacer:
             log.popleft()
 
     def acquire(self, team: str, bucket: str, *, paced: bool = True) -> None:
-        """Wait (if `paced`) until one more request fits, then count it as sent now."""
+        """Wait (if `paced`) until one more request fits in the window."""
         limit = self.limits[bucket]
         while True:
             with self._lock:
@@ -80,10 +78,8 @@ class Pacer:
                 log = self._entries(team, bucket)
                 self._expire(log, now)
                 if not paced or len(log) < limit:
-                    self.sent[bucket] += 1
                     return
                 delay = log[0] + self.window_s + self.margin_s - now
-            self.waited_s += max(delay, 0.0)
             self._sleep(max(delay, 0.01))
 
     def record_done(self, team: str, bucket: str) -> None:
@@ -101,18 +97,16 @@ class Pacer:
             log = self._entries(team, bucket)
             return log[-1] if log else None
 
-    def drain(self, team: str, bucket: str) -> float:
-        """Wait until the bucket has seen no request for a full window; return seconds waited."""
+    def drain(self, team: str, bucket: str) -> None:
+        """Wait until the bucket has seen no request for a full window."""
         last = max(self.last_use(team, bucket) or self._created, self._created)
         # A wider margin than for pacing: servers that count in whole seconds or round
         # timestamps up must also see an empty bucket.
         delay = last + self.window_s + max(0.5, 0.1 * self.window_s) - self._clock()
         if delay > 0:
-            self.waited_s += delay
             self._sleep(delay)
         with self._lock:
             self._entries(team, bucket).clear()
-        return max(delay, 0.0)
 
     def penalise(self, team: str, bucket: str, until: float) -> None:
         """After an unplanned 429: treat the bucket as full until the monotonic time `until`."""

@@ -30,6 +30,8 @@ from mcp_server.retry import DEFAULT_MAX_WAIT_S
 from mcp_server.server import build_server
 from mcp_server.spec import BUCKET_LIMITS
 from mcp_server.tools import ToolDeps
+from reference_server import Settings, embedded_app
+from reference_server.testing import FakeClock
 
 __all__ = ["BASE_URL", "FakeSleep", "FrozenClock", "Stack", "StackFactory", "open_stack"]
 
@@ -40,17 +42,8 @@ TEAM_KEYS: Final = {
 }
 
 
-@dataclass
-class FrozenClock:
-    """Epoch seconds that move only when told to (or when FakeSleep sleeps)."""
-
-    now: float = 1_763_460_000.0  # 2025-11-18T10:00:00Z
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+# The reference server's settable clock; here FakeSleep also moves it.
+FrozenClock = FakeClock
 
 
 @dataclass
@@ -108,8 +101,6 @@ async def open_stack(
     max_wait_s: float = DEFAULT_MAX_WAIT_S,
 ) -> AsyncIterator[Stack]:
     """The whole stack in-process, SQLite and audit log under `data_dir`."""
-    from reference_server import Settings, embedded_app
-
     the_clock = clock or FrozenClock()
     sleep = FakeSleep(the_clock)
     settings = Settings(

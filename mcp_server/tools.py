@@ -169,12 +169,11 @@ async def add_urls(
         try:
             result = await deps.api.add_batch(chunk)
         except DncError as error:
-            if not results or isinstance(error, AuthenticationError):
-                _audit_unsent(deps, urls[done:], reason, _outcome(error))
-                raise _tool_error(error) from None
-            # Earlier requests are on the list already: report them, and the rest as not sent.
             unsent = urls[done:]
             _audit_unsent(deps, unsent, reason, _outcome(error))
+            if not results or isinstance(error, AuthenticationError):
+                raise _tool_error(error) from None
+            # Earlier requests are on the list already: report them, and the rest as not sent.
             note = f"not sent: {agent_message(error)}"
             results.append(
                 BatchResult(
@@ -298,6 +297,7 @@ def interpret_answer(answer: object) -> Answer:
 def preview_delete(deps: ToolDeps, target: DeleteTarget) -> DeleteResult:
     """First call without elicitation: delete nothing, hand out a token for a second call."""
     issued = deps.tokens.issue(target.entry_id)
+    expires_at = iso_utc(issued.expires_at)
     deps.audit.record(
         tool="dnc_delete",
         url=target.url,
@@ -310,13 +310,13 @@ def preview_delete(deps: ToolDeps, target: DeleteTarget) -> DeleteResult:
         entry_id=target.entry_id,
         url=target.url,
         confirmation_token=issued.token,
-        expires_at=iso_utc(issued.expires_at),
+        expires_at=expires_at,
         message=(
             f"NOTHING WAS DELETED. Show the human this and ask for an explicit yes: remove"
             f" {shown} (entry {target.entry_id}) from the Do-Not-Contact list permanently, so"
             " they can be contacted again. Only if the human says yes, call dnc_delete again"
             " with the same entry and this confirmation_token (single use, valid until"
-            f" {iso_utc(issued.expires_at)}). If they say no, do nothing."
+            f" {expires_at}). If they say no, do nothing."
         ),
     )
 

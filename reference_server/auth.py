@@ -18,7 +18,7 @@ def _digest(key: str) -> bytes:
 
 def key_fingerprint(key: str) -> str:
     """First 12 hex digits of the key's SHA-256: names a key in logs and audit, reveals nothing."""
-    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return _digest(key).hex()[:12]
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,17 +52,14 @@ class CheckCache:
 
     def get(self, team_id: str, url: str) -> Entry | Miss | None:
         team = self._teams.get(team_id)
-        cached = None if team is None else team.answers.get(url)
-        if cached is None:
-            self.misses += 1
-            return MISS
-        expires, answer = cached
-        if self._clock() >= expires:
-            del team.answers[url]  # type: ignore[union-attr]
-            self.misses += 1
-            return MISS
-        self.hits += 1
-        return answer
+        if team is not None and (cached := team.answers.get(url)) is not None:
+            expires, answer = cached
+            if self._clock() < expires:
+                self.hits += 1
+                return answer
+            del team.answers[url]
+        self.misses += 1
+        return MISS
 
     def put(self, team_id: str, url: str, answer: Entry | None, generation: int) -> None:
         if self._ttl <= 0:

@@ -80,7 +80,7 @@ class _Server(uvicorn.Server):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    args = build_parser().parse_args(argv)
     configure_logging(getattr(logging, args.log_level.upper()))
     demo = None if os.environ.get("DNC_API_KEYS", "").strip() else _demo_keys()
     db = args.db or os.environ.get("DNC_DB", "").strip() or str(default_db_path())

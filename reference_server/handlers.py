@@ -44,10 +44,7 @@ def operation(operation_id: str, handler: Handler) -> Callable[[Request], Awaita
         service = service_of(request)
         try:
             principal = service.auth.authenticate(request.headers.get("authorization"))
-        except ApiError as error:
-            return error_response(error)
-        request.state.principal = principal
-        try:
+            request.state.principal = principal
             decision = service.admit(principal, operation_id)
         except ApiError as error:
             return error_response(error)

@@ -63,8 +63,7 @@ class RateLimiter:
         allowed = len(log) < limit
         if allowed:
             log.append(now)
-        oldest = log[0] if log else now
-        reset = oldest + self._window if log else now
+        reset = log[0] + self._window if log else now
         return Decision(
             allowed=allowed,
             limit=limit,

@@ -6,8 +6,9 @@ limit -> validation is kept by the handlers, which call `admit` before any metho
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -91,6 +92,15 @@ class DncService:
             raise RateLimited(decision.reset_ms, headers)
         return decision
 
+    @contextlib.contextmanager
+    def _team_write(self, team: str) -> Iterator[None]:
+        """Shielded so a cancelled request cannot commit and skip the cache invalidation."""
+        with anyio.CancelScope(shield=True):
+            try:
+                yield
+            finally:
+                self.cache.invalidate(team)
+
     def _normalize(self, value: object) -> str:
         if not isinstance(value, str) or not value.strip():
             raise InvalidRequest(URL_REQUIRED)
@@ -102,17 +112,11 @@ class DncService:
     async def add(self, principal: Principal, url_value: object) -> Entry:
         url = self._normalize(url_value)
         team = principal.team_id
-        # Shielded so a cancelled request cannot commit and skip the invalidation.
         entry: Entry | None = None
-        with anyio.CancelScope(shield=True):
-            try:
-                entry = await self.storage.add(
-                    team, url, actor=principal.key_fingerprint, now_ms=self._now_ms()
-                )
-            except DuplicateEntryError:
-                pass
-            finally:
-                self.cache.invalidate(team)
+        with self._team_write(team), contextlib.suppress(DuplicateEntryError):
+            entry = await self.storage.add(
+                team, url, actor=principal.key_fingerprint, now_ms=self._now_ms()
+            )
         if entry is None:
             raise EntryExists()
         return entry
@@ -139,13 +143,10 @@ class DncService:
         team = principal.team_id
         stored: list[Entry | None] = []
         if to_insert:
-            with anyio.CancelScope(shield=True):
-                try:
-                    stored = await self.storage.add_many(
-                        team, to_insert, actor=principal.key_fingerprint, now_ms=self._now_ms()
-                    )
-                finally:
-                    self.cache.invalidate(team)
+            with self._team_write(team):
+                stored = await self.storage.add_many(
+                    team, to_insert, actor=principal.key_fingerprint, now_ms=self._now_ms()
+                )
         outcomes = iter(stored)
         details: list[BatchDetail] = []
         for raw, url in zip(raws, normalized, strict=True):
@@ -174,13 +175,10 @@ class DncService:
         if not _ENTRY_ID.fullmatch(entry_id):
             raise EntryNotFound()
         team = principal.team_id
-        with anyio.CancelScope(shield=True):
-            try:
-                outcome = await self.storage.delete(
-                    team, entry_id, actor=principal.key_fingerprint, now_ms=self._now_ms()
-                )
-            finally:
-                self.cache.invalidate(team)
+        with self._team_write(team):
+            outcome = await self.storage.delete(
+                team, entry_id, actor=principal.key_fingerprint, now_ms=self._now_ms()
+            )
         if outcome is DeleteOutcome.NOT_FOUND:
             raise EntryNotFound()
         if outcome is DeleteOutcome.OTHER_TEAM:

@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 from contract_tests import seeds
-from contract_tests.checks.common import fail
-from contract_tests.client import Exchange
+from contract_tests.checks.common import fail, on_list
 from contract_tests.context import Ctx
-
-
-def _on_list(ex: Exchange) -> bool | None:
-    if ex.status != 200 or not isinstance(ex.data, dict):
-        return None
-    value = ex.data.get("onList")
-    return value if isinstance(value, bool) else None
 
 
 def _prime(ctx: Ctx, url: str, expected: bool) -> None:
     ex = ctx.a.check(url)
-    if _on_list(ex) is not expected:
+    if on_list(ex) is not expected:
         raise fail(
             f"setup: check must answer onList {str(expected).lower()} before the write.",
             ex,
@@ -30,7 +22,7 @@ def cache_after_add_conformance(ctx: Ctx) -> None:
     _prime(ctx, url, False)
     ctx.add_entry(url)
     ex = ctx.a.check(url)
-    if _on_list(ex) is not True:
+    if on_list(ex) is not True:
         raise fail(
             "A check right after the add (cache primed with onList false) must see the entry.",
             ex,
@@ -46,7 +38,7 @@ def cache_after_delete_conformance(ctx: Ctx) -> None:
     if deleted.status != 200:
         raise fail("setup: deleting the entry must answer 200.", deleted, seeds.DELETE_200)
     ex = ctx.a.check(url)
-    if _on_list(ex) is not False:
+    if on_list(ex) is not False:
         raise fail(
             "A check right after the delete (cache primed with onList true) must answer onList "
             "false.",
@@ -62,7 +54,7 @@ def cache_after_batch_conformance(ctx: Ctx) -> None:
     if ex.status != 201:
         raise fail("setup: a batch with one new URL must answer 201.", ex, seeds.BATCH_201)
     ex = ctx.a.check(url)
-    if _on_list(ex) is not True:
+    if on_list(ex) is not True:
         raise fail(
             "A check right after the batch (cache primed with onList false) must see the entry.",
             ex,

@@ -67,6 +67,14 @@ def expect_error(
     envelope_conformance(ex)
 
 
+def on_list(ex: Exchange) -> bool | None:
+    """A 200 check answer's onList, or None when the answer carries none."""
+    if ex.status != 200 or not isinstance(ex.data, dict):
+        return None
+    value = ex.data.get("onList")
+    return value if isinstance(value, bool) else None
+
+
 def data_dict(ex: Exchange, seed: str) -> dict[str, Any]:
     data = ex.data
     if not isinstance(data, dict):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from contract_tests import seeds
-from contract_tests.checks.common import data_dict, expect_error, expect_status, fail
+from contract_tests.checks.common import data_dict, expect_error, expect_status, fail, on_list
 from contract_tests.context import Ctx
 
 
@@ -40,11 +40,7 @@ def delete_then_gone_conformance(ctx: Ctx, entry: dict[str, Any]) -> None:
     if not isinstance(data.get("message"), str):
         raise fail("A delete answer must carry data.message.", ex, seeds.DELETE_200)
     check = ctx.a.check(entry["url"])
-    if (
-        check.status != 200
-        or not isinstance(check.data, dict)
-        or check.data.get("onList") is not False
-    ):
+    if on_list(check) is not False:
         raise fail(
             "After a 200 delete the URL must no longer be on the list.", check, seeds.CACHE_DELETE
         )
@@ -82,9 +78,5 @@ def delete_other_team_conformance(ctx: Ctx) -> None:
     ex = b.delete(entry["$id"])
     expect_error(ex, 403, "unauthorized_dnc", seeds.DELETE_403, "Team B deleting team A's entry")
     check = ctx.a.check(url)
-    if (
-        check.status != 200
-        or not isinstance(check.data, dict)
-        or check.data.get("onList") is not True
-    ):
+    if on_list(check) is not True:
         raise fail("Team A's entry must survive team B's delete attempt.", check, seeds.DELETE_403)

@@ -64,15 +64,12 @@ def mismatches(sent: Sent) -> tuple[list[str], list[str]]:
 
 def documented_normalization_conformance(sent: Sent) -> None:
     problems, whole = mismatches(sent)
-    if whole or problems:
-        shown = "\n  ".join((whole + problems)[:12])
-        more = (
-            f"\n  … and {len(problems) + len(whole) - 12} more"
-            if len(problems) + len(whole) > 12
-            else ""
-        )
+    broken = whole + problems
+    if broken:
+        shown = "\n  ".join(broken[:12])
+        more = f"\n  … and {len(broken) - 12} more" if len(broken) > 12 else ""
         raise AssertionError(
-            f"{len(problems) + len(whole)} documented normalization case(s) broken (via POST "
+            f"{len(broken)} documented normalization case(s) broken (via POST "
             "/dnc/batch):\n  "
             f"{shown}{more}\n  documented: {seeds.NORMALIZATION}"
         )
@@ -80,12 +77,13 @@ def documented_normalization_conformance(sent: Sent) -> None:
 
 def inferred_normalization_conformance(ctx: Ctx, sent: Sent) -> None:
     problems, whole = mismatches(sent)
-    for problem in whole + problems:
+    differing = whole + problems
+    for problem in differing:
         ctx.warn("inferred case differs (a decision, not documented): " + problem)
-    if ctx.config.strict and (problems or whole):
+    if ctx.config.strict and differing:
         raise AssertionError(
-            f"--strict: {len(problems) + len(whole)} inferred normalization case(s) differ from "
-            "fixtures/normalization.json:\n  " + "\n  ".join((whole + problems)[:12])
+            f"--strict: {len(differing)} inferred normalization case(s) differ from "
+            "fixtures/normalization.json:\n  " + "\n  ".join(differing[:12])
         )
 
 

@@ -18,7 +18,7 @@ documentation is silent:
 
 Generated batches are cut to MAX_GENERATED_BATCH entries (the documented speed is ~10-20 entries
 per second, so a generated batch of 1000 would take over a minute), and batch requests get a
-timeout that follows the documented speed (`batch_timeout_s`).
+timeout that follows the documented speed (`client.batch_timeout_s`).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from contract_tests.checks.common import envelope_problem
-from contract_tests.client import Exchange
+from contract_tests.client import Exchange, batch_timeout_s
 from contract_tests.context import Ctx
 from contract_tests.fixtures import _slug_position
 from contract_tests.pacing import BUCKET_OF_OPERATION
@@ -178,7 +178,7 @@ class SchemaRun:
             try:
                 timeout = self.ctx.config.request_timeout_s
                 if operation_id == "addDncEntriesBatch":
-                    timeout = max(timeout, batch_timeout_s(_entry_count(case.body)))
+                    timeout = max(timeout, batch_timeout_s(case.body))
                 response = case.call(timeout=timeout)
             except (requests.ConnectionError, requests.Timeout) as exc:
                 self.no_answer.append(f"{case.method} {case.formatted_path}: {exc!r}"[:300])
@@ -327,16 +327,6 @@ def nonstring_entry_problem(sent: Any, answer: Any) -> str | None:
                 f"per-entry error, got {detail!r}"[:300]
             )
     return None
-
-
-def _entry_count(body: Any) -> int:
-    entries = body.get("entries") if isinstance(body, dict) else None
-    return len(entries) if isinstance(entries, list) else 0
-
-
-def batch_timeout_s(entries: int) -> float:
-    """The documented speed is ~10-20 entries per second: the slow end, a margin, at least 120 s."""
-    return max(120.0, entries / 10.0 + 60.0)
 
 
 def load_schema(ctx: Ctx, max_examples: int) -> Any:

@@ -73,6 +73,11 @@ class SqliteStorage:
         conn.execute("PRAGMA foreign_keys = ON")
         return conn
 
+    def _connect_reader(self) -> sqlite3.Connection:
+        conn = self._connect()
+        conn.execute("PRAGMA query_only = ON")
+        return conn
+
     def _open_sync(self) -> None:
         if not self._memory:
             Path(self._path).parent.mkdir(parents=True, exist_ok=True)
@@ -109,8 +114,7 @@ class SqliteStorage:
     def _reader(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            conn = self._connect()
-            conn.execute("PRAGMA query_only = ON")
+            conn = self._connect_reader()
             with self._thread_lock:
                 self._readers.append(conn)
             self._local.conn = conn
@@ -132,8 +136,7 @@ class SqliteStorage:
                 self._thread_lock.release()
         if self._loop_reader is None:
             self._require_writer()
-            self._loop_reader = self._connect()
-            self._loop_reader.execute("PRAGMA query_only = ON")
+            self._loop_reader = self._connect_reader()
             # Never wait on the loop: a busy database sends the read to a thread instead.
             self._loop_reader.execute("PRAGMA busy_timeout = 0")
         try:

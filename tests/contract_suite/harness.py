@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from contract_tests.embedded import free_port
 from dnc_kit.resources import PROJECT_ROOT
 from reference_server.app import create_app
 from reference_server.settings import Settings
@@ -25,12 +26,6 @@ KEY_B = "kb_selftest_0123456789abcdef"
 WINDOW_S = 2.0
 
 AppWrapper = Callable[[Any], Any]
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def settings(**overrides: Any) -> Settings:

@@ -37,7 +37,7 @@ def test_tests_needing_a_second_team_are_not_measured_without_its_key() -> None:
 
 def _run_fault(index: int) -> SuiteRun:
     fault = FAULTS[index]
-    return run_against(index, list(fault.select), second_key=fault.second_key)
+    return run_against(index, list(fault.select))
 
 
 @pytest.fixture(scope="module")

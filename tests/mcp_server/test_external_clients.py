@@ -21,10 +21,10 @@ import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
+from dnc_kit.resources import PROJECT_ROOT
 from mcp_server.embedded import KEY_NAME, embedded_backend
 
 NODE_CLIENT = Path(__file__).parent / "node_client"
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SERVER_COMMAND = [sys.executable, "-m", "dnc_kit.cli", "mcp"]
 
 

@@ -18,6 +18,7 @@ import anyio
 import httpx
 import pytest
 
+from dnc_kit.resources import PROJECT_ROOT
 from reference_server.cli import main
 
 pytestmark = [pytest.mark.slow, pytest.mark.subprocess]
@@ -25,7 +26,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.subprocess]
 KEY_A = "sk-live-team-a-9f8e7d6c5b4a"
 KEY_B = "sk-live-team-b-0a1b2c3d4e5f"
 WRONG_KEY = "sk-wrong-key-should-not-leak-123"
-ROOT = Path(__file__).parents[2]
 
 
 @dataclass
@@ -62,7 +62,7 @@ def running_server(
         stdout=subprocess.DEVNULL,
         text=True,
         env=env,
-        cwd=ROOT,
+        cwd=PROJECT_ROOT,
     )
     server = Server(process)
     ready = threading.Event()
