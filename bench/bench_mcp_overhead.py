@@ -3,13 +3,13 @@
 Two setups, each comparing the same check on the same reference server:
 
 - loopback: `dnc serve` in its own process on 127.0.0.1, as a deployment runs; the
-  MCP server is wired exactly as `dnc mcp` wires it (`runtime.open_server`), its DncClient
+  MCP server is wired exactly as `dnc mcp` wires it (`runtime.open_server`), its AsyncDncClient
   talks HTTP to that server; the baseline is one httpx call to the same URL.
 - in-process: the reference server behind httpx.ASGITransport (no sockets), so the ratio shows
   the SDK's fixed per-call cost against the cheapest possible baseline.
 
 The MCP figure includes the SDK (in-memory client and server, argument and output validation),
-the tool function and the DncClient's pacing; the "client only" line isolates the latter.
+the tool function and the AsyncDncClient's pacing; the "client only" line isolates the latter.
 Medians over many calls; figures are printed, never asserted (target: ratio <= 1.5x).
 
     .venv/bin/python -m bench.bench_mcp_overhead [--calls N]
@@ -34,7 +34,7 @@ import httpx
 from mcp import Client
 from mcp.server import MCPServer
 
-from mcp_server.client import DncClient
+from dnc_client import AsyncDncClient
 from mcp_server.config import McpConfig
 from mcp_server.logs import quieted
 from mcp_server.runtime import open_server
@@ -67,7 +67,7 @@ def _http_check(http: httpx.AsyncClient) -> Call:
     return direct
 
 
-def _client_check(api: DncClient) -> Call:
+def _client_check(api: AsyncDncClient) -> Call:
     async def client_only() -> object:
         return await api.check(URL)
 
@@ -127,12 +127,12 @@ def _loopback_server(db: Path) -> Iterator[str]:
 
 
 async def _figures(
-    http: httpx.AsyncClient, api: DncClient, server: MCPServer, calls: int, warmup: int
+    http: httpx.AsyncClient, api: AsyncDncClient, server: MCPServer, calls: int, warmup: int
 ) -> dict[str, float]:
-    """Direct HTTP, the DncClient alone and the MCP session, on one listed URL."""
+    """Direct HTTP, the AsyncDncClient alone and the MCP session, on one listed URL."""
     await http.post("/dnc", json={"url": URL})
     figures = {"direct HTTP (httpx)": await _median_ms(_http_check(http), calls, warmup)}
-    figures["DncClient only (no MCP)"] = await _median_ms(_client_check(api), calls, warmup)
+    figures["AsyncDncClient only (no MCP)"] = await _median_ms(_client_check(api), calls, warmup)
     figures |= await _mcp_figures(server, calls, warmup)
     return figures
 

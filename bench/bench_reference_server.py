@@ -28,7 +28,9 @@ from urllib.parse import quote
 
 import anyio
 
-from dnc_kit.resources import PROJECT_ROOT
+# The checkout this file belongs to: tests and benchmarks run from a checkout, never a wheel.
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
 
 BENCH_KEY = "bench-key-not-a-secret"
 TEAM = "team_bench"
@@ -78,8 +80,8 @@ def _server(kind: str, db: Path) -> Iterator[tuple[str, int]]:
         stderr=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         text=True,
-        cwd=PROJECT_ROOT,
-        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+        cwd=REPO_ROOT,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
     )
     assert process.stderr is not None
     address: list[tuple[str, int]] = []

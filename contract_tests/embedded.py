@@ -56,7 +56,7 @@ def start(window_s: float = DEFAULT_WINDOW_S, timeout_s: float = 30.0) -> Embedd
     env["DNC_API_KEYS"] = f"{key_a}:team_conformance_a,{key_b}:team_conformance_b"
     env["DNC_RATE_WINDOW_S"] = f"{window_s:g}"
     cmd = [
-        sys.executable, "-m", "dnc_kit.cli", "serve",
+        sys.executable, "-m", "reference_server",
         "--host", "127.0.0.1", "--port", str(port),
         "--db", str(Path(workdir.name) / "dnc.sqlite3"),
         "--rate-window-s", f"{window_s:g}",

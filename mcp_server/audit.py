@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from mcp_server.pacing import Clock
+from dnc_client.pacing import Clock
 
 __all__ = ["AuditLog", "iso_utc"]
 

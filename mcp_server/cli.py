@@ -13,7 +13,8 @@ import sys
 import anyio
 from starlette.types import ASGIApp
 
-from mcp_server.config import HOST, ConfigError, McpConfig, parse_config
+from mcp_server.config import HOST, McpConfig, parse_config
+from mcp_server.errors import ConfigError
 from mcp_server.logs import configure_logging
 from mcp_server.runtime import open_server
 

@@ -12,18 +12,15 @@ from typing import Literal
 
 import platformdirs
 
+from dnc_client.retry import DEFAULT_MAX_WAIT_S
+from dnc_client.spec import DEFAULT_WINDOW_S
 from mcp_server.confirm import DEFAULT_TOKEN_TTL_S
-from mcp_server.retry import DEFAULT_MAX_WAIT_S
-from mcp_server.spec import DEFAULT_WINDOW_S
+from mcp_server.errors import ConfigError
 
-__all__ = ["HOST", "ConfigError", "McpConfig", "ToolMode", "default_data_dir", "parse_config"]
+__all__ = ["HOST", "McpConfig", "ToolMode", "default_data_dir", "parse_config"]
 
 HOST = "127.0.0.1"  # streamable-http binds here only
 APP_NAME = "dnc-kit"
-
-
-class ConfigError(ValueError):
-    """Unusable configuration; the message says which setting (never a key's value)."""
 
 
 class ToolMode(enum.Enum):

@@ -17,14 +17,14 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from mcp_server.pacing import Clock
+from dnc_client.pacing import Clock
+from mcp_server.errors import TokenRejected
 
 __all__ = [
     "DEFAULT_TOKEN_TTL_S",
     "TOKEN_PREFIX",
     "ConfirmationTokens",
     "IssuedToken",
-    "TokenRejected",
     "confirmation_question",
 ]
 
@@ -42,10 +42,6 @@ def confirmation_question(entry_id: str, url: str | None) -> str:
         "Consequence: the deletion is permanent; this person can be contacted by outreach"
         " campaigns again. Only approve if they gave new consent or were added by mistake."
     )
-
-
-class TokenRejected(Exception):
-    """A confirmation token cannot be used; the message tells the agent what to do."""
 
 
 @dataclass(frozen=True)

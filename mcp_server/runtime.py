@@ -10,12 +10,12 @@ from dataclasses import dataclass
 import anyio
 from mcp.server import MCPServer
 
+from dnc_client import AsyncDncClient
+from dnc_client.pacing import Clock, Sleep
 from mcp_server.audit import AuditLog
-from mcp_server.client import DncClient
 from mcp_server.config import McpConfig
 from mcp_server.confirm import ConfirmationTokens
 from mcp_server.embedded import Backend, embedded_backend, remote_backend
-from mcp_server.pacing import Clock, Sleep
 from mcp_server.server import build_server
 from mcp_server.tools import ToolDeps
 
@@ -45,7 +45,7 @@ async def open_server(
                 remote_backend(config.base_url, config.api_key)
             )
         api = await stack.enter_async_context(
-            DncClient(
+            AsyncDncClient(
                 backend.base_url,
                 backend.api_key,
                 transport=backend.transport,

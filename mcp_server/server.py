@@ -11,6 +11,15 @@ from mcp.server.mcpserver import Context, Elicit, ElicitationResult, Resolve
 from mcp.types import ToolAnnotations
 from pydantic import Field
 
+from dnc_client.models import CheckResult
+from dnc_client.spec import (
+    BATCH_MAX_ENTRIES,
+    LIST_LIMIT_DEFAULT,
+    LIST_LIMIT_MAX,
+    LIST_LIMIT_MIN,
+    LIST_OFFSET_MAX,
+    URL_MAX_LENGTH,
+)
 from mcp_server import prompts, tools
 from mcp_server.config import ToolMode
 from mcp_server.confirm import confirmation_question
@@ -18,18 +27,9 @@ from mcp_server.errors import ACCEPTED_URL_FORMATS
 from mcp_server.models import (
     AddResult,
     BatchAddResult,
-    CheckResult,
     DeleteConfirmation,
     DeleteResult,
     ListResult,
-)
-from mcp_server.spec import (
-    BATCH_MAX_ENTRIES,
-    LIST_LIMIT_DEFAULT,
-    LIST_LIMIT_MAX,
-    LIST_LIMIT_MIN,
-    LIST_OFFSET_MAX,
-    URL_MAX_LENGTH,
 )
 from mcp_server.tools import DeleteTarget, ToolDeps
 

@@ -13,25 +13,24 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-import anyio.lowlevel
 import httpx
 from mcp.server import MCPServer
 from starlette.applications import Starlette
 
+from dnc_client import AsyncDncClient
+from dnc_client.retry import DEFAULT_MAX_WAIT_S
+from dnc_client.spec import BUCKET_LIMITS
+from dnc_client.testing import FakeSleep, FrozenClock
 from mcp_server.audit import AuditLog
-from mcp_server.client import DncClient
 from mcp_server.config import ToolMode
 from mcp_server.confirm import DEFAULT_TOKEN_TTL_S, ConfirmationTokens
-from mcp_server.retry import DEFAULT_MAX_WAIT_S
 from mcp_server.server import build_server
-from mcp_server.spec import BUCKET_LIMITS
 from mcp_server.tools import ToolDeps
 from reference_server import Settings, embedded_app
-from reference_server.testing import FakeClock
 
 __all__ = ["BASE_URL", "FakeSleep", "FrozenClock", "Stack", "StackFactory", "open_stack"]
 
@@ -42,26 +41,9 @@ TEAM_KEYS: Final = {
 }
 
 
-# The reference server's settable clock; here FakeSleep also moves it.
-FrozenClock = FakeClock
-
-
-@dataclass
-class FakeSleep:
-    """Records each requested sleep and advances the clock instead of waiting."""
-
-    clock: FrozenClock
-    calls: list[float] = field(default_factory=list)
-
-    async def __call__(self, seconds: float) -> None:
-        self.calls.append(seconds)
-        self.clock.advance(seconds)
-        await anyio.lowlevel.checkpoint()
-
-
 @dataclass
 class Stack:
-    """A running stack: reference server -> DncClient -> tools -> MCPServer."""
+    """A running stack: reference server -> AsyncDncClient -> tools -> MCPServer."""
 
     server: MCPServer
     deps: ToolDeps
@@ -113,7 +95,7 @@ async def open_stack(
     audit_path = data_dir / "audit" / "mcp-audit.jsonl"
     async with (
         embedded_app(settings, access_log=False) as app,
-        DncClient(
+        AsyncDncClient(
             BASE_URL,
             api_key,
             transport=httpx.ASGITransport(app=app),

@@ -16,27 +16,20 @@ from mcp.server.mcpserver import AcceptedElicitation, CancelledElicitation, Decl
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ClientCapabilities
 
+from dnc_client import AsyncDncClient
+from dnc_client.errors import AuthenticationError, ConflictError, DncError, NotFoundError
+from dnc_client.models import BatchDetail, BatchResult, CheckResult
+from dnc_client.spec import BATCH_MAX_ENTRIES, ENTRY_ID_PATTERN, LIST_LIMIT_MAX
 from mcp_server.audit import AuditLog, iso_utc
-from mcp_server.client import DncClient
-from mcp_server.confirm import ConfirmationTokens, TokenRejected
-from mcp_server.errors import (
-    AuthenticationError,
-    ConflictError,
-    DncError,
-    NotFoundError,
-    agent_message,
-)
+from mcp_server.confirm import ConfirmationTokens
+from mcp_server.errors import TokenRejected, agent_message
 from mcp_server.models import (
     AddResult,
     BatchAddResult,
-    BatchDetail,
-    BatchResult,
-    CheckResult,
     DeleteConfirmation,
     DeleteResult,
     ListResult,
 )
-from mcp_server.spec import BATCH_MAX_ENTRIES, ENTRY_ID_PATTERN, LIST_LIMIT_MAX
 
 __all__ = [
     "MAX_ID_SCAN_PAGES",
@@ -70,7 +63,7 @@ _ID_RE: Final = re.compile(ENTRY_ID_PATTERN)
 class ToolDeps:
     """Everything the tools need; built once per server."""
 
-    api: DncClient
+    api: AsyncDncClient
     audit: AuditLog
     tokens: ConfirmationTokens
 

@@ -17,9 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from contract_tests.embedded import free_port
-from dnc_kit.resources import PROJECT_ROOT
 from reference_server.app import create_app
 from reference_server.settings import Settings
+
+# The checkout this file belongs to: tests and benchmarks run from a checkout, never a wheel.
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 KEY_A = "ka_selftest_0123456789abcdef"
 KEY_B = "kb_selftest_0123456789abcdef"
@@ -52,9 +54,7 @@ def serve(fault_index: int = -1) -> Iterator[str]:
         "--port",
         str(port),
     ]
-    proc = subprocess.Popen(
-        cmd, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    proc = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base_url = f"http://127.0.0.1:{port}/v1"
     deadline = time.monotonic() + 30
     try:
@@ -108,7 +108,7 @@ def run_suite(
         started = time.monotonic()
         proc = subprocess.run(
             [sys.executable, "-m", "contract_tests.cli", "-q", f"--junitxml={junit}", *args],
-            cwd=PROJECT_ROOT,
+            cwd=REPO_ROOT,
             env=env,
             capture_output=True,
             text=True,

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from mcp_server.config import ConfigError, ToolMode, default_data_dir, parse_config
+from mcp_server.config import ToolMode, default_data_dir, parse_config
 from mcp_server.embedded import load_or_create_key
+from mcp_server.errors import ConfigError
 
 SECRET = "sk_config_secret_123"
 

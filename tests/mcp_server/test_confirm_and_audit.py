@@ -11,9 +11,9 @@ from mcp_server.audit import AuditLog, iso_utc
 from mcp_server.confirm import (
     TOKEN_PREFIX,
     ConfirmationTokens,
-    TokenRejected,
     confirmation_question,
 )
+from mcp_server.errors import TokenRejected
 from mcp_server.testing import FrozenClock
 
 

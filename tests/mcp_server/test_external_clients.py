@@ -21,11 +21,13 @@ import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
-from dnc_kit.resources import PROJECT_ROOT
 from mcp_server.embedded import KEY_NAME, embedded_backend
 
+# The checkout this file belongs to: tests and benchmarks run from a checkout, never a wheel.
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
 NODE_CLIENT = Path(__file__).parent / "node_client"
-SERVER_COMMAND = [sys.executable, "-m", "dnc_kit.cli", "mcp"]
+SERVER_COMMAND = [sys.executable, "-m", "dnc", "mcp"]
 
 
 def server_env(data_dir: Path) -> dict[str, str]:
@@ -83,7 +85,7 @@ def test_the_typescript_sdk_client_lists_the_tools_and_checks_a_url(tmp_path: Pa
             "--",
             *SERVER_COMMAND,
         ],
-        cwd=PROJECT_ROOT,
+        cwd=REPO_ROOT,
         env=server_env(tmp_path),
         capture_output=True,
         text=True,
@@ -115,7 +117,7 @@ async def test_the_python_stdio_client_sees_only_read_tools_in_read_only_mode(
         command=SERVER_COMMAND[0],
         args=[*SERVER_COMMAND[1:], "--read-only"],
         env=server_env(tmp_path),
-        cwd=str(PROJECT_ROOT),
+        cwd=str(REPO_ROOT),
     )
     with (tmp_path / "stderr.log").open("w+", encoding="utf-8") as errlog:
         async with Client(stdio_client(params, errlog=errlog)) as client:
@@ -133,7 +135,7 @@ def test_dnc_mcp_refuses_a_base_url_without_a_key(tmp_path: Path) -> None:
     env = server_env(tmp_path) | {"DNC_BASE_URL": "http://127.0.0.1:9/v1"}
     completed = subprocess.run(
         SERVER_COMMAND,
-        cwd=PROJECT_ROOT,
+        cwd=REPO_ROOT,
         env=env,
         capture_output=True,
         text=True,
@@ -161,7 +163,7 @@ async def test_streamable_http_serves_on_loopback_in_both_protocol_modes(tmp_pat
         stderr_path.open("w") as stderr,
         subprocess.Popen(  # noqa: ASYNC220 - waited below
             [*SERVER_COMMAND, "--transport", "streamable-http", "--port", str(port), "--no-delete"],
-            cwd=PROJECT_ROOT,
+            cwd=REPO_ROOT,
             env=server_env(tmp_path),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,

@@ -14,8 +14,9 @@ from mcp.types import (
     UrlElicitationCapability,
 )
 
+from dnc_client.models import BatchDetail, BatchResult
 from mcp_server import tools
-from mcp_server.models import BatchDetail, BatchResult, DeleteConfirmation
+from mcp_server.models import DeleteConfirmation
 from mcp_server.testing import StackFactory
 
 pytestmark = pytest.mark.anyio

@@ -18,8 +18,10 @@ import anyio
 import httpx
 import pytest
 
-from dnc_kit.resources import PROJECT_ROOT
 from reference_server.cli import main
+
+# The checkout this file belongs to: tests and benchmarks run from a checkout, never a wheel.
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = [pytest.mark.slow, pytest.mark.subprocess]
 
@@ -62,7 +64,7 @@ def running_server(
         stdout=subprocess.DEVNULL,
         text=True,
         env=env,
-        cwd=PROJECT_ROOT,
+        cwd=REPO_ROOT,
     )
     server = Server(process)
     ready = threading.Event()

@@ -6,6 +6,7 @@ import copy
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,10 +15,13 @@ from openapi_spec_validator import validate
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from dnc_kit.resources import FIXTURES_DIR, PROJECT_ROOT, load_openapi
+from dnc_kit.resources import FIXTURES_DIR, load_openapi
+
+# The checkout this file belongs to: tests and benchmarks run from a checkout, never a wheel.
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 SPEC_URI = "urn:dnc-kit:openapi"
-SEEDS_DIR = PROJECT_ROOT.parent / "shared" / "seeds"
+SEEDS_DIR = REPO_ROOT.parent / "shared" / "seeds"
 OPERATIONS = {
     "addDncEntry": ("post", "/dnc"),
     "listDncEntries": ("get", "/dnc"),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mcp_server.pacing import Pacer, PacingTimeout, pacing_delay
-from mcp_server.retry import (
+from dnc_client.pacing import AsyncPacer, PacingState, PacingTimeout, pacing_delay
+from dnc_client.retry import (
     BACKOFF_CAP_S,
     RESET_MARGIN_S,
     UNKNOWN_RESET_WAIT_S,
@@ -14,8 +14,8 @@ from mcp_server.retry import (
     rate_limit_delay,
     should_retry,
 )
-from mcp_server.spec import OPERATION_BUCKETS
-from mcp_server.testing import FakeSleep, FrozenClock
+from dnc_client.spec import OPERATION_BUCKETS
+from dnc_client.testing import FakeSleep, FrozenClock
 
 OPERATIONS = sorted(OPERATION_BUCKETS)
 REPLAY_SAFE = {"checkDncStatus", "listDncEntries", "addDncEntry"}
@@ -81,7 +81,9 @@ def test_pacing_delay_is_the_time_until_the_limit_has_room(
 async def test_the_pacer_waits_on_the_injected_clock_per_bucket() -> None:
     clock = FrozenClock(now=1000.0)
     sleep = FakeSleep(clock)
-    pacer = Pacer({"read": 2, "write": 1}, 60.0, clock=clock, sleep=sleep, max_wait_s=65)
+    pacer = AsyncPacer(
+        PacingState({"read": 2, "write": 1}, 60.0), clock=clock, sleep=sleep, max_wait_s=65
+    )
     await pacer.acquire("read")
     clock.advance(5)
     await pacer.acquire("read")
@@ -95,8 +97,8 @@ async def test_the_pacer_waits_on_the_injected_clock_per_bucket() -> None:
 async def test_a_blocked_bucket_waits_until_the_reported_reset() -> None:
     clock = FrozenClock(now=1000.0)
     sleep = FakeSleep(clock)
-    pacer = Pacer({"write": 30}, 60.0, clock=clock, sleep=sleep, max_wait_s=65)
-    pacer.block_until("write", 1030.0)
+    pacer = AsyncPacer(PacingState({"write": 30}, 60.0), clock=clock, sleep=sleep, max_wait_s=65)
+    pacer.state.block_until("write", 1030.0)
     await pacer.acquire("write")
     assert sleep.calls == [pytest.approx(30.0)]
 
@@ -104,7 +106,9 @@ async def test_a_blocked_bucket_waits_until_the_reported_reset() -> None:
 @pytest.mark.anyio
 async def test_the_pacer_refuses_a_wait_longer_than_the_maximum() -> None:
     clock = FrozenClock(now=1000.0)
-    pacer = Pacer({"batch": 1}, 60.0, clock=clock, sleep=FakeSleep(clock), max_wait_s=10)
+    pacer = AsyncPacer(
+        PacingState({"batch": 1}, 60.0), clock=clock, sleep=FakeSleep(clock), max_wait_s=10
+    )
     await pacer.acquire("batch")
     with pytest.raises(PacingTimeout) as caught:
         await pacer.acquire("batch")
@@ -115,8 +119,8 @@ async def test_the_pacer_refuses_a_wait_longer_than_the_maximum() -> None:
 async def test_a_request_answered_429_does_not_use_budget() -> None:
     clock = FrozenClock(now=1000.0)
     sleep = FakeSleep(clock)
-    pacer = Pacer({"read": 1}, 60.0, clock=clock, sleep=sleep, max_wait_s=65)
+    pacer = AsyncPacer(PacingState({"read": 1}, 60.0), clock=clock, sleep=sleep, max_wait_s=65)
     await pacer.acquire("read")
-    pacer.forget_last("read")
+    pacer.state.forget_last("read")
     await pacer.acquire("read")
     assert sleep.calls == []

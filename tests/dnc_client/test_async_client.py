@@ -1,4 +1,4 @@
-"""DncClient against scripted answers (httpx.MockTransport): statuses, 429 waits, retry safety.
+"""AsyncDncClient against scripted answers (httpx.MockTransport): statuses, 429 waits, retry safety.
 
 Every documented error status of every operation is taken from openapi.yaml itself, so a new
 documented status without a mapping fails here.
@@ -14,9 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from dnc_kit.resources import load_openapi
-from mcp_server.client import DncClient
-from mcp_server.errors import (
+from dnc_client import AsyncDncClient
+from dnc_client.errors import (
     AuthenticationError,
     BadRequestError,
     ConflictError,
@@ -29,7 +28,8 @@ from mcp_server.errors import (
     PermissionDeniedError,
     RateLimitError,
 )
-from mcp_server.testing import FakeSleep, FrozenClock
+from dnc_client.testing import FakeSleep, FrozenClock
+from dnc_kit.resources import load_openapi
 
 pytestmark = pytest.mark.anyio
 
@@ -74,12 +74,14 @@ def err(
 
 
 @pytest.fixture
-def make_client(clock: FrozenClock, sleep: FakeSleep) -> Callable[..., tuple[DncClient, Script]]:
+def make_client(
+    clock: FrozenClock, sleep: FakeSleep
+) -> Callable[..., tuple[AsyncDncClient, Script]]:
     """`make_client(*replies, **options)`: a client whose transport answers `replies` in order."""
 
-    def factory(*replies: Reply, **options: Any) -> tuple[DncClient, Script]:
+    def factory(*replies: Reply, **options: Any) -> tuple[AsyncDncClient, Script]:
         script = Script(list(replies))
-        client = DncClient(
+        client = AsyncDncClient(
             "http://api.test/v1",
             KEY,
             transport=httpx.MockTransport(script.handler),
@@ -93,7 +95,7 @@ def make_client(clock: FrozenClock, sleep: FakeSleep) -> Callable[..., tuple[Dnc
 
 
 async def test_add_posts_the_url_with_the_bearer_key_and_returns_the_entry(
-    make_client: Callable[..., tuple[DncClient, Script]],
+    make_client: Callable[..., tuple[AsyncDncClient, Script]],
 ) -> None:
     client, script = make_client(ok(201, ENTRY))
     async with client:
@@ -106,7 +108,7 @@ async def test_add_posts_the_url_with_the_bearer_key_and_returns_the_entry(
 
 
 async def test_every_operation_parses_its_documented_success_answer(
-    make_client: Callable[..., tuple[DncClient, Script]],
+    make_client: Callable[..., tuple[AsyncDncClient, Script]],
 ) -> None:
     page = {"entries": [ENTRY], "total": 1, "limit": 50, "offset": 0}
     batch = {
@@ -168,7 +170,7 @@ def _documented_errors() -> list[tuple[str, int, str]]:
     return found
 
 
-async def _call(client: DncClient, operation_id: str) -> object:
+async def _call(client: AsyncDncClient, operation_id: str) -> object:
     if operation_id == "addDncEntry":
         return await client.add("in/johnsmith")
     if operation_id == "listDncEntries":
@@ -183,7 +185,7 @@ async def _call(client: DncClient, operation_id: str) -> object:
 
 @pytest.mark.parametrize(("operation_id", "status", "code"), _documented_errors())
 async def test_every_documented_error_status_raises_its_exception(
-    make_client: Callable[..., tuple[DncClient, Script]],
+    make_client: Callable[..., tuple[AsyncDncClient, Script]],
     operation_id: str,
     status: int,
     code: str,
@@ -201,7 +203,7 @@ async def test_every_documented_error_status_raises_its_exception(
 
 
 async def test_a_429_waits_until_reset_time_on_the_clock_then_retries(
-    make_client: Callable[..., tuple[DncClient, Script]], clock: FrozenClock, sleep: FakeSleep
+    make_client: Callable[..., tuple[AsyncDncClient, Script]], clock: FrozenClock, sleep: FakeSleep
 ) -> None:
     reset_ms = int((clock.now + 12.5) * 1000)
     client, script = make_client(
@@ -216,7 +218,7 @@ async def test_a_429_waits_until_reset_time_on_the_clock_then_retries(
 
 
 async def test_a_429_without_reset_time_uses_retry_after(
-    make_client: Callable[..., tuple[DncClient, Script]], sleep: FakeSleep
+    make_client: Callable[..., tuple[AsyncDncClient, Script]], sleep: FakeSleep
 ) -> None:
     client, _ = make_client(
         err(429, "rate_limit_exceeded", headers={"Retry-After": 7}),
@@ -228,7 +230,7 @@ async def test_a_429_without_reset_time_uses_retry_after(
 
 
 async def test_a_429_lifting_later_than_the_max_wait_fails_at_once(
-    make_client: Callable[..., tuple[DncClient, Script]], clock: FrozenClock, sleep: FakeSleep
+    make_client: Callable[..., tuple[AsyncDncClient, Script]], clock: FrozenClock, sleep: FakeSleep
 ) -> None:
     reset_ms = int((clock.now + 600) * 1000)
     client, script = make_client(err(429, "rate_limit_exceeded", resetTime=reset_ms), max_wait_s=30)
@@ -241,7 +243,7 @@ async def test_a_429_lifting_later_than_the_max_wait_fails_at_once(
 
 
 async def test_429_retries_stop_after_max_attempts(
-    make_client: Callable[..., tuple[DncClient, Script]], clock: FrozenClock
+    make_client: Callable[..., tuple[AsyncDncClient, Script]], clock: FrozenClock
 ) -> None:
     replies = [
         err(429, "rate_limit_exceeded", resetTime=int((clock.now + 5 * (i + 1)) * 1000))
@@ -271,7 +273,7 @@ async def test_429_retries_stop_after_max_attempts(
     ],
 )
 async def test_only_requests_that_are_safe_to_repeat_are_resent_after_a_failure(
-    make_client: Callable[..., tuple[DncClient, Script]],
+    make_client: Callable[..., tuple[AsyncDncClient, Script]],
     operation_id: str,
     failure: Reply,
     attempts: int,
@@ -294,7 +296,7 @@ async def test_only_requests_that_are_safe_to_repeat_are_resent_after_a_failure(
 
 
 async def test_a_replayed_add_that_had_gone_through_reports_conflict(
-    make_client: Callable[..., tuple[DncClient, Script]],
+    make_client: Callable[..., tuple[AsyncDncClient, Script]],
 ) -> None:
     client, _ = make_client(httpx.ReadTimeout("slow"), err(409, "dnc_entry_exists"))
     async with client:
@@ -303,7 +305,7 @@ async def test_a_replayed_add_that_had_gone_through_reports_conflict(
 
 
 async def test_connection_errors_never_carry_the_key(
-    make_client: Callable[..., tuple[DncClient, Script]],
+    make_client: Callable[..., tuple[AsyncDncClient, Script]],
 ) -> None:
     client, _ = make_client(*[httpx.ConnectError(f"refused Bearer {KEY}") for _ in range(4)])
     async with client:
@@ -315,7 +317,7 @@ async def test_connection_errors_never_carry_the_key(
 
 
 async def test_an_exhausted_bucket_reported_by_headers_delays_the_next_request(
-    make_client: Callable[..., tuple[DncClient, Script]], clock: FrozenClock, sleep: FakeSleep
+    make_client: Callable[..., tuple[AsyncDncClient, Script]], clock: FrozenClock, sleep: FakeSleep
 ) -> None:
     reset_ms = int((clock.now + 20) * 1000)
     headers = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(reset_ms)}
@@ -328,7 +330,7 @@ async def test_an_exhausted_bucket_reported_by_headers_delays_the_next_request(
 
 
 async def test_requests_are_paced_under_the_bucket_limit(
-    make_client: Callable[..., tuple[DncClient, Script]], sleep: FakeSleep
+    make_client: Callable[..., tuple[AsyncDncClient, Script]], sleep: FakeSleep
 ) -> None:
     answers = [ok(200, {"onList": False, "entry": None}) for _ in range(3)]
     client, _ = make_client(*answers, rate_limits={"read": 2, "write": 30, "batch": 10})
@@ -339,7 +341,7 @@ async def test_requests_are_paced_under_the_bucket_limit(
 
 
 async def test_pacing_that_would_exceed_the_max_wait_raises_instead_of_sending(
-    make_client: Callable[..., tuple[DncClient, Script]], sleep: FakeSleep
+    make_client: Callable[..., tuple[AsyncDncClient, Script]], sleep: FakeSleep
 ) -> None:
     answers = [ok(201, ENTRY)]
     client, script = make_client(
@@ -358,7 +360,7 @@ async def test_pacing_that_would_exceed_the_max_wait_raises_instead_of_sending(
     [b"not json", b'{"error": null}', b'{"error": null, "data": {"onList": "maybe"}}'],
 )
 async def test_an_unreadable_success_answer_is_an_api_error(
-    make_client: Callable[..., tuple[DncClient, Script]], body: bytes
+    make_client: Callable[..., tuple[AsyncDncClient, Script]], body: bytes
 ) -> None:
     client, _ = make_client(httpx.Response(200, content=body))
     async with client:
@@ -368,7 +370,7 @@ async def test_an_unreadable_success_answer_is_an_api_error(
 
 
 async def test_delete_escapes_the_id_into_a_single_path_segment(
-    make_client: Callable[..., tuple[DncClient, Script]],
+    make_client: Callable[..., tuple[AsyncDncClient, Script]],
 ) -> None:
     client, script = make_client(err(404, "dnc_not_found"))
     async with client:

@@ -1,7 +1,8 @@
-"""The numbers the MCP server takes from openapi.yaml, read once at import.
+"""The numbers the client takes from openapi.yaml, read once at import.
 
 Limits, patterns and rate-limit buckets are not retyped here: each constant is looked up in the
-contract, so a change to openapi.yaml changes the tools' schemas and pacing with it.
+contract, so a change to openapi.yaml changes the models, the pacing and the MCP tool schemas
+with it.
 """
 
 from __future__ import annotations

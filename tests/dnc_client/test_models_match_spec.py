@@ -12,15 +12,15 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from dnc_kit.resources import load_openapi
-from mcp_server.models import BatchDetail, BatchResult, CheckResult, DncEntry, ListPage
-from mcp_server.spec import (
+from dnc_client.models import BatchDetail, BatchResult, CheckResult, DncEntry, ListPage
+from dnc_client.spec import (
     BATCH_MAX_ENTRIES,
     BUCKET_LIMITS,
     LIST_LIMIT_MAX,
     OPERATION_BUCKETS,
     URL_MAX_LENGTH,
 )
+from dnc_kit.resources import load_openapi
 
 FACETS = (
     "format",

@@ -1,24 +1,20 @@
-"""The one status -> exception mapping, and the messages the model reads."""
+"""The one status -> exception mapping."""
 
 from __future__ import annotations
 
 import pytest
 
-from mcp_server.errors import (
-    ACCEPTED_URL_FORMATS,
+from dnc_client.errors import (
     AuthenticationError,
     BadRequestError,
     ConflictError,
     DncApiError,
-    DncConnectionError,
-    DncError,
     InternalServerError,
     InvalidUrlError,
     NotFoundError,
     PayloadTooLargeError,
     PermissionDeniedError,
     RateLimitError,
-    agent_message,
     error_from_response,
 )
 
@@ -72,22 +68,3 @@ def test_a_body_that_is_not_the_error_envelope_still_maps_by_status(body: object
     error = error_from_response(404, body, {}, now=0.0)
     assert isinstance(error, NotFoundError)
     assert error.code == "http_404"
-
-
-@pytest.mark.parametrize(
-    ("error", "phrase"),
-    [
-        (InvalidUrlError(400, "invalid_url", "Invalid LinkedIn URL format"), ACCEPTED_URL_FORMATS),
-        (BadRequestError(400, "invalid_request", "limit must be 1-1000"), "limit must be 1-1000"),
-        (AuthenticationError(401, "unauthorized", "Invalid or missing API key"), "DNC_API_KEY"),
-        (PermissionDeniedError(403, "unauthorized_dnc", "m"), "another team"),
-        (NotFoundError(404, "dnc_not_found", "m"), "dnc_check"),
-        (PayloadTooLargeError(413, "payload_too_large", "m"), "fewer URLs"),
-        (RateLimitError(429, "rate_limit_exceeded", "m", None), "Nothing was written"),
-        (InternalServerError(500, "internal_error", "m"), "dnc_check first"),
-        (DncApiError(405, "method_not_allowed", "m"), "405"),
-        (DncConnectionError("ConnectError"), "could not be reached"),
-    ],
-)
-def test_every_error_becomes_a_message_with_a_next_step(error: DncError, phrase: str) -> None:
-    assert phrase in agent_message(error)

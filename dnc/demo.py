@@ -28,7 +28,7 @@ def _banner(title: str) -> None:
 
 def run_conformance(report: Path, extra: Sequence[str] = ()) -> int:
     """Run `dnc conformance` against the embedded reference server; return its exit code."""
-    command = [sys.executable, "-m", "dnc_kit.cli", "conformance", "--report-md", str(report)]
+    command = [sys.executable, "-m", "dnc", "conformance", "--report-md", str(report)]
     return subprocess.call([*command, *extra])  # noqa: S603 - our own interpreter and module
 
 

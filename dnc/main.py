@@ -15,7 +15,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("reference_server.cli", "run the reference DNC API server"),
     "conformance": ("contract_tests.cli", "check a deployment against openapi.yaml"),
     "mcp": ("mcp_server.cli", "run the MCP server for AI agents"),
-    "demo": ("dnc_kit.demo", "start the reference server, run the suite, show an agent session"),
+    "demo": ("dnc.demo", "start the reference server, run the suite, show an agent session"),
 }
 
 

@@ -1,0 +1,56 @@
+"""dnc_client: a typed Python client for any deployment of the DNC list API (openapi.yaml).
+
+    from dnc_client import DncClient
+
+    with DncClient("https://api.example.com/v1", api_key) as dnc:
+        if dnc.check("linkedin.com/in/someone").on_list:
+            ...
+
+`DncClient` blocks; `AsyncDncClient` is the same client for asyncio/anyio. Both pace requests
+under the documented per-team rate limits, wait out a 429 until its `resetTime` (bounded by
+`max_wait_s`), and resend only what is safe to repeat. Every error answer raises from one tree
+(`DncError`, see `dnc_client.errors`).
+"""
+
+from dnc_client.async_client import AsyncDncClient
+from dnc_client.errors import (
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    DncApiError,
+    DncConnectionError,
+    DncError,
+    InternalServerError,
+    InvalidUrlError,
+    NotFoundError,
+    PayloadTooLargeError,
+    PermissionDeniedError,
+    RateLimitError,
+)
+from dnc_client.models import BatchDetail, BatchResult, CheckResult, DncEntry, ListPage
+from dnc_client.pacing import PacingState, PacingStates
+from dnc_client.sync_client import DncClient
+
+__all__ = [
+    "AsyncDncClient",
+    "AuthenticationError",
+    "BadRequestError",
+    "BatchDetail",
+    "BatchResult",
+    "CheckResult",
+    "ConflictError",
+    "DncApiError",
+    "DncClient",
+    "DncConnectionError",
+    "DncEntry",
+    "DncError",
+    "InternalServerError",
+    "InvalidUrlError",
+    "ListPage",
+    "NotFoundError",
+    "PacingState",
+    "PacingStates",
+    "PayloadTooLargeError",
+    "PermissionDeniedError",
+    "RateLimitError",
+]
