@@ -10,9 +10,15 @@
 under the documented per-team rate limits, wait out a 429 until its `resetTime` (bounded by
 `max_wait_s`), and resend only what is safe to repeat. Every error answer raises from one tree
 (`DncError`, see `dnc_client.errors`).
+
+Bulk helpers, with progress callbacks: `iter_entries()` / `snapshot()` (the whole list,
+consistent under concurrent writers: `dnc_client.snapshot`), `check_many(urls)` (a snapshot
+matched locally or per-URL checks, by cost; never "not listed" for an error:
+`dnc_client.bulk`) and `add_many(urls)` (chunked, paced batches).
 """
 
 from dnc_client.async_client import AsyncDncClient
+from dnc_client.bulk import AddOutcome, CheckOutcome
 from dnc_client.errors import (
     AuthenticationError,
     BadRequestError,
@@ -20,6 +26,7 @@ from dnc_client.errors import (
     DncApiError,
     DncConnectionError,
     DncError,
+    InconsistentSnapshotError,
     InternalServerError,
     InvalidUrlError,
     NotFoundError,
@@ -28,15 +35,20 @@ from dnc_client.errors import (
     RateLimitError,
 )
 from dnc_client.models import BatchDetail, BatchResult, CheckResult, DncEntry, ListPage
+from dnc_client.normalize import documented_key
 from dnc_client.pacing import PacingState, PacingStates
+from dnc_client.progress import BulkProgress, ProgressCallback
 from dnc_client.sync_client import DncClient
 
 __all__ = [
+    "AddOutcome",
     "AsyncDncClient",
     "AuthenticationError",
     "BadRequestError",
     "BatchDetail",
     "BatchResult",
+    "BulkProgress",
+    "CheckOutcome",
     "CheckResult",
     "ConflictError",
     "DncApiError",
@@ -44,6 +56,7 @@ __all__ = [
     "DncConnectionError",
     "DncEntry",
     "DncError",
+    "InconsistentSnapshotError",
     "InternalServerError",
     "InvalidUrlError",
     "ListPage",
@@ -52,5 +65,7 @@ __all__ = [
     "PacingStates",
     "PayloadTooLargeError",
     "PermissionDeniedError",
+    "ProgressCallback",
     "RateLimitError",
+    "documented_key",
 ]

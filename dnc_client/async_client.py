@@ -8,8 +8,9 @@ makes those decisions, this class only carries out its steps.
 
 from __future__ import annotations
 
+import builtins
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Generator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -17,18 +18,33 @@ import anyio
 import httpx
 
 from dnc_client import operations
+from dnc_client.bulk import (
+    AddBatch,
+    AddOutcome,
+    BulkStep,
+    CheckEach,
+    CheckOutcome,
+    Notify,
+    ReadPage,
+    add_many_plan,
+    check_many_plan,
+)
+from dnc_client.errors import DncError
 from dnc_client.models import BatchResult, CheckResult, DncEntry, ListPage
 from dnc_client.operations import Operation
 from dnc_client.pacing import AsyncPacer, Clock, PacingState, PacingTimeout, Sleep
 from dnc_client.plan import Acquire, CallPolicy, Send, Step, call_plan
+from dnc_client.progress import BulkProgress, ProgressCallback, notify_async
 from dnc_client.retry import DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_WAIT_S
-from dnc_client.spec import BUCKET_LIMITS, DEFAULT_WINDOW_S
+from dnc_client.snapshot import SnapshotReader
+from dnc_client.spec import BATCH_MAX_ENTRIES, BUCKET_LIMITS, DEFAULT_WINDOW_S, LIST_LIMIT_MAX
 
-__all__ = ["DEFAULT_TIMEOUT_S", "AsyncDncClient", "request_headers"]
+__all__ = ["DEFAULT_CONCURRENCY", "DEFAULT_TIMEOUT_S", "AsyncDncClient", "request_headers"]
 
 T = TypeVar("T")
 
 DEFAULT_TIMEOUT_S = 15.0
+DEFAULT_CONCURRENCY = 8  # checks in flight at once; the pacer still spaces them per bucket
 
 
 def request_headers(api_key: str) -> dict[str, str]:
@@ -109,6 +125,107 @@ class AsyncDncClient:
         """DELETE /dnc/{id}; returns the API's success message."""
         return await self.call(operations.delete(entry_id))
 
+    # ---- bulk helpers (plans in dnc_client.bulk and dnc_client.snapshot) ------------------
+
+    async def iter_entries(
+        self, *, progress: ProgressCallback | None = None, page_size: int = LIST_LIMIT_MAX
+    ) -> AsyncIterator[DncEntry]:
+        """Every entry of a consistent snapshot of the list, each once, as pages arrive.
+
+        Raises `InconsistentSnapshotError` (after what was yielded) when the list changed in
+        a way that could hide an entry; see `dnc_client.snapshot` for the guarantee.
+        """
+        async for entry in self._read_snapshot(SnapshotReader(page_size=page_size), progress):
+            yield entry
+
+    async def snapshot(
+        self, *, progress: ProgressCallback | None = None, page_size: int = LIST_LIMIT_MAX
+    ) -> builtins.list[DncEntry]:
+        """The whole list as a consistent snapshot, newest first (see `iter_entries`)."""
+        reader = SnapshotReader(page_size=page_size)
+        async for _ in self._read_snapshot(reader, progress):
+            pass
+        return reader.entries
+
+    async def check_many(
+        self,
+        urls: Sequence[str],
+        *,
+        progress: ProgressCallback | None = None,
+        concurrency: int = DEFAULT_CONCURRENCY,
+    ) -> builtins.list[CheckOutcome]:
+        """One outcome per URL, in input order; a snapshot or per-URL checks, by cost.
+
+        `on_list` is None (with `error`) when a URL could not be checked: never False.
+        """
+        return await self._run_bulk(check_many_plan(urls), progress, concurrency)
+
+    async def add_many(
+        self,
+        urls: Sequence[str],
+        *,
+        progress: ProgressCallback | None = None,
+        chunk_size: int = BATCH_MAX_ENTRIES,
+    ) -> builtins.list[AddOutcome]:
+        """Add any number of URLs in paced batches; one outcome per URL, in input order."""
+        return await self._run_bulk(add_many_plan(urls, chunk_size=chunk_size), progress, 1)
+
+    async def _read_snapshot(
+        self, reader: SnapshotReader, progress: ProgressCallback | None
+    ) -> AsyncIterator[DncEntry]:
+        while (read := reader.next_read()) is not None:
+            for entry in reader.feed(await self.list(read.limit, read.offset)):
+                yield entry
+            message = f"{len(reader)} entries read in {reader.reads} requests"
+            await notify_async(progress, BulkProgress("snapshot", len(reader), None, message))
+
+    async def _run_bulk(
+        self,
+        plan: Generator[BulkStep, Any, T],
+        progress: ProgressCallback | None,
+        concurrency: int,
+    ) -> T:
+        try:
+            step = next(plan)
+            while True:
+                step = plan.send(await self._bulk_step(step, progress, concurrency))
+        except StopIteration as done:
+            result: T = done.value
+            return result
+
+    async def _bulk_step(
+        self, step: BulkStep, progress: ProgressCallback | None, concurrency: int
+    ) -> object:
+        if isinstance(step, Notify):
+            await notify_async(progress, step.progress)
+            return None
+        if isinstance(step, ReadPage):
+            return await _captured(self.list(step.read.limit, step.read.offset))
+        if isinstance(step, AddBatch):
+            return await _captured(self.add_batch(step.urls))
+        return await self._check_each(step, progress, concurrency)
+
+    async def _check_each(
+        self, step: CheckEach, progress: ProgressCallback | None, concurrency: int
+    ) -> builtins.list[CheckResult | DncError]:
+        results: builtins.list[CheckResult | DncError | None] = [None] * len(step.urls)
+        limiter = anyio.Semaphore(max(1, concurrency))
+        done = 0
+
+        async def check_one(index: int) -> None:
+            nonlocal done
+            async with limiter:
+                results[index] = await _captured(self.check(step.urls[index]))
+            done += 1
+            total = len(step.urls)
+            message = f"{done}/{total} URLs checked one by one"
+            await notify_async(progress, BulkProgress("check", done, total, message))
+
+        async with anyio.create_task_group() as group:
+            for index in range(len(step.urls)):
+                group.start_soon(check_one, index)
+        return [result for result in results if result is not None]
+
     # ---- carrying out a plan ---------------------------------------------------------------
 
     async def call(self, operation: Operation[T]) -> T:
@@ -138,7 +255,19 @@ class AsyncDncClient:
             return None
         if isinstance(step, Send):
             return await self._http.request(
-                operation.method, operation.path, params=operation.params, json=operation.json
+                operation.method,
+                operation.path,
+                params=operation.params,
+                json=operation.json,
+                timeout=operation.timeout_s or httpx.USE_CLIENT_DEFAULT,
             )
         await self._sleep(step.seconds)
         return None
+
+
+async def _captured(call: Awaitable[T]) -> T | DncError:
+    """The call's result, or the DncError it raised, as a value for a bulk plan."""
+    try:
+        return await call
+    except DncError as error:
+        return error

@@ -2,6 +2,7 @@
 
     DncError                         base; never carries the API key
     ├── DncConnectionError           no answer: connection refused, timeout, broken response
+    ├── InconsistentSnapshotError    the list changed under a snapshot beyond repair
     └── DncApiError                  the API answered with an error status (status, code, message)
         ├── BadRequestError          400 (`invalid_request`)
         │   └── InvalidUrlError      400 `invalid_url`: not a LinkedIn profile URL
@@ -29,6 +30,7 @@ __all__ = [
     "DncApiError",
     "DncConnectionError",
     "DncError",
+    "InconsistentSnapshotError",
     "InternalServerError",
     "InvalidUrlError",
     "NotFoundError",
@@ -45,6 +47,13 @@ class DncError(Exception):
 
 class DncConnectionError(DncError):
     """The API could not be reached or gave no usable answer."""
+
+
+class InconsistentSnapshotError(DncError):
+    """The list changed between page reads in a way the snapshot could not repair.
+
+    Raised instead of returning a list that might silently miss entries; read again later.
+    """
 
 
 class DncApiError(DncError):

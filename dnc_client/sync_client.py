@@ -6,8 +6,9 @@ out `dnc_client.plan`); only the sending and the waiting block the calling threa
 
 from __future__ import annotations
 
+import builtins
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -15,12 +16,25 @@ import httpx
 
 from dnc_client import operations
 from dnc_client.async_client import DEFAULT_TIMEOUT_S, request_headers
+from dnc_client.bulk import (
+    AddBatch,
+    AddOutcome,
+    BulkStep,
+    CheckOutcome,
+    Notify,
+    ReadPage,
+    add_many_plan,
+    check_many_plan,
+)
+from dnc_client.errors import DncError
 from dnc_client.models import BatchResult, CheckResult, DncEntry, ListPage
 from dnc_client.operations import Operation
 from dnc_client.pacing import Clock, PacingState, PacingTimeout, SyncPacer, SyncSleep
 from dnc_client.plan import Acquire, CallPolicy, Send, Step, call_plan
+from dnc_client.progress import BulkProgress, ProgressCallback, notify
 from dnc_client.retry import DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_WAIT_S
-from dnc_client.spec import BUCKET_LIMITS, DEFAULT_WINDOW_S
+from dnc_client.snapshot import SnapshotReader
+from dnc_client.spec import BATCH_MAX_ENTRIES, BUCKET_LIMITS, DEFAULT_WINDOW_S, LIST_LIMIT_MAX
 
 __all__ = ["DncClient"]
 
@@ -97,6 +111,79 @@ class DncClient:
         """DELETE /dnc/{id}; returns the API's success message."""
         return self.call(operations.delete(entry_id))
 
+    # ---- bulk helpers (plans in dnc_client.bulk and dnc_client.snapshot) ------------------
+
+    def iter_entries(
+        self, *, progress: ProgressCallback | None = None, page_size: int = LIST_LIMIT_MAX
+    ) -> Iterator[DncEntry]:
+        """Every entry of a consistent snapshot of the list, each once, as pages arrive.
+
+        Raises `InconsistentSnapshotError` (after what was yielded) when the list changed in
+        a way that could hide an entry; see `dnc_client.snapshot` for the guarantee.
+        """
+        yield from self._read_snapshot(SnapshotReader(page_size=page_size), progress)
+
+    def snapshot(
+        self, *, progress: ProgressCallback | None = None, page_size: int = LIST_LIMIT_MAX
+    ) -> builtins.list[DncEntry]:
+        """The whole list as a consistent snapshot, newest first (see `iter_entries`)."""
+        reader = SnapshotReader(page_size=page_size)
+        for _ in self._read_snapshot(reader, progress):
+            pass
+        return reader.entries
+
+    def check_many(
+        self, urls: Sequence[str], *, progress: ProgressCallback | None = None
+    ) -> builtins.list[CheckOutcome]:
+        """One outcome per URL, in input order; a snapshot or per-URL checks, by cost.
+
+        `on_list` is None (with `error`) when a URL could not be checked: never False.
+        """
+        return self._run_bulk(check_many_plan(urls), progress)
+
+    def add_many(
+        self,
+        urls: Sequence[str],
+        *,
+        progress: ProgressCallback | None = None,
+        chunk_size: int = BATCH_MAX_ENTRIES,
+    ) -> builtins.list[AddOutcome]:
+        """Add any number of URLs in paced batches; one outcome per URL, in input order."""
+        return self._run_bulk(add_many_plan(urls, chunk_size=chunk_size), progress)
+
+    def _read_snapshot(
+        self, reader: SnapshotReader, progress: ProgressCallback | None
+    ) -> Iterator[DncEntry]:
+        while (read := reader.next_read()) is not None:
+            yield from reader.feed(self.list(read.limit, read.offset))
+            message = f"{len(reader)} entries read in {reader.reads} requests"
+            notify(progress, BulkProgress("snapshot", len(reader), None, message))
+
+    def _run_bulk(self, plan: Generator[BulkStep, Any, T], progress: ProgressCallback | None) -> T:
+        try:
+            step = next(plan)
+            while True:
+                step = plan.send(self._bulk_step(step, progress))
+        except StopIteration as done:
+            result: T = done.value
+            return result
+
+    def _bulk_step(self, step: BulkStep, progress: ProgressCallback | None) -> object:
+        if isinstance(step, Notify):
+            notify(progress, step.progress)
+            return None
+        if isinstance(step, ReadPage):
+            return _captured(lambda: self.list(step.read.limit, step.read.offset))
+        if isinstance(step, AddBatch):
+            return _captured(lambda: self.add_batch(step.urls))
+        results: builtins.list[CheckResult | DncError] = []
+        for url in step.urls:
+            results.append(_captured(lambda url=url: self.check(url)))  # type: ignore[misc]
+            total = len(step.urls)
+            message = f"{len(results)}/{total} URLs checked one by one"
+            notify(progress, BulkProgress("check", len(results), total, message))
+        return results
+
     # ---- carrying out a plan ---------------------------------------------------------------
 
     def call(self, operation: Operation[T]) -> T:
@@ -126,7 +213,19 @@ class DncClient:
             return None
         if isinstance(step, Send):
             return self._http.request(
-                operation.method, operation.path, params=operation.params, json=operation.json
+                operation.method,
+                operation.path,
+                params=operation.params,
+                json=operation.json,
+                timeout=operation.timeout_s or httpx.USE_CLIENT_DEFAULT,
             )
         self._sleep(step.seconds)
         return None
+
+
+def _captured(call: Callable[[], T]) -> T | DncError:
+    """The call's result, or the DncError it raised, as a value for a bulk plan."""
+    try:
+        return call()
+    except DncError as error:
+        return error

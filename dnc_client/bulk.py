@@ -1,0 +1,267 @@
+"""`check_many` and `add_many` as plans: every decision of the bulk helpers, with no I/O.
+
+Like `dnc_client.plan`, each plan is a generator that yields steps and receives their results;
+the async and the blocking client only carry the steps out (a failed request comes back as the
+`DncError` it raised, not as an exception thrown into the plan).
+
+`check_many_plan` chooses by cost. A snapshot costs about one read per 1,000 entries, a check
+one read per distinct URL, and the list's length is unknown until it has been read. So it reads
+the list while that stays cheaper: it stops once it has spent as many reads as the URLs still
+unmatched would cost one by one (the ski-rental rule: never more than twice the cheaper way),
+and then checks those URLs through the API. Only inputs whose normalization the documentation
+fixes (`dnc_client.normalize`) are matched locally; every other input is checked through the
+API. THE RULE: a person on the list is never reported as not on it. A URL is reported
+`onList: false` only by the API itself or by a complete, consistent snapshot; anything that
+went wrong is an error with `onList` unknown (None), never false.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, Final, Literal
+
+from pydantic import Field
+
+from dnc_client.errors import (
+    AuthenticationError,
+    BadRequestError,
+    DncApiError,
+    DncError,
+    InconsistentSnapshotError,
+    InvalidUrlError,
+    PayloadTooLargeError,
+)
+from dnc_client.models import BatchResult, CheckResult, DncEntry, ListPage, WireModel
+from dnc_client.normalize import documented_key, is_blank
+from dnc_client.progress import BulkProgress
+from dnc_client.snapshot import PageRead, SnapshotReader
+from dnc_client.spec import BATCH_MAX_ENTRIES
+
+__all__ = [
+    "BLANK_URL_ERROR",
+    "AddBatch",
+    "AddOutcome",
+    "BulkStep",
+    "CheckEach",
+    "CheckOutcome",
+    "Notify",
+    "ReadPage",
+    "add_many_plan",
+    "check_many_plan",
+    "error_text",
+]
+
+BLANK_URL_ERROR: Final = "LinkedIn URL is required"
+SNAPSHOT_MIN_URLS: Final = 3  # below this, checks cost no more than a snapshot's reads
+MAX_SPLITS: Final = 6  # a batch refused with 400/413 is halved at most this often per call
+
+
+class CheckOutcome(WireModel):
+    """The answer for one input URL of `check_many`, in input order."""
+
+    url: Annotated[str, Field(description="The URL as given")]
+    on_list: Annotated[
+        bool | None,
+        Field(
+            alias="onList",
+            description="true: on the list; false: not on it; null: unknown (see error)",
+        ),
+    ]
+    entry: Annotated[DncEntry | None, Field(description="The entry, when on the list")] = None
+    normalized_url: Annotated[
+        str | None,
+        Field(alias="normalizedUrl", description="The normalized URL, when known"),
+    ] = None
+    error: Annotated[
+        str | None, Field(description="Why this URL could not be checked (onList is null)")
+    ] = None
+
+
+class AddOutcome(WireModel):
+    """What `add_many` did with one input URL, in input order."""
+
+    url: Annotated[str, Field(description="The URL as given")]
+    status: Literal["added", "duplicate", "error"]
+    normalized_url: Annotated[
+        str | None, Field(alias="normalizedUrl", description="As stored, when known")
+    ] = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class ReadPage:
+    """Fetch one list page; the result is a `ListPage` or the `DncError` raised."""
+
+    read: PageRead
+
+
+@dataclass(frozen=True)
+class CheckEach:
+    """Check each URL through the API (in any order, concurrently if the driver can); the
+    result is one `CheckResult` or `DncError` per URL, in the order given."""
+
+    urls: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AddBatch:
+    """Send one batch; the result is a `BatchResult` or the `DncError` raised."""
+
+    urls: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Notify:
+    """Report progress to the caller's callback (the result is ignored)."""
+
+    progress: BulkProgress
+
+
+BulkStep = ReadPage | CheckEach | AddBatch | Notify
+CheckPlan = Generator[BulkStep, Any, list[CheckOutcome]]
+AddPlan = Generator[BulkStep, Any, list[AddOutcome]]
+
+
+def error_text(error: DncError) -> str:
+    """A short, key-free reason for a per-URL error."""
+    if isinstance(error, DncApiError):
+        return f"{error.message} ({error.status} {error.code})"
+    return str(error) or type(error).__name__
+
+
+# ---- check_many -----------------------------------------------------------------------------
+
+
+def check_many_plan(
+    urls: Sequence[str], *, page_size: int | None = None
+) -> Generator[BulkStep, Any, list[CheckOutcome]]:
+    keys = [None if is_blank(url) else documented_key(url) for url in urls]
+    wanted = {key for key in keys if key is not None}
+    found: dict[str, DncEntry] = {}
+    complete = False
+    if len(wanted) >= SNAPSHOT_MIN_URLS:
+        reader = SnapshotReader() if page_size is None else SnapshotReader(page_size=page_size)
+        complete = yield from _snapshot_matches(reader, wanted, found)
+    # Inputs outside the documented forms, and (after an abandoned snapshot) unmatched keys.
+    ask: list[str] = []
+    for url, key in zip(urls, keys, strict=True):
+        target = key if key is not None else url
+        if is_blank(url) or (key is not None and (complete or key in found)):
+            continue
+        if target not in ask:
+            ask.append(target)
+    answers: dict[str, CheckResult | DncError] = {}
+    if ask:
+        results = yield CheckEach(tuple(ask))
+        answers = dict(zip(ask, results, strict=True))
+    return [
+        _outcome(url, key, found, complete, answers) for url, key in zip(urls, keys, strict=True)
+    ]
+
+
+def _snapshot_matches(
+    reader: SnapshotReader, wanted: set[str], found: dict[str, DncEntry]
+) -> Generator[BulkStep, Any, bool]:
+    """Read the list while that is cheaper than checking; True if the snapshot is complete."""
+    while (read := reader.next_read()) is not None:
+        if reader.reads >= len(wanted) - len(found):
+            return False  # the rest would now cost no more by checks than the reads so far
+        page: ListPage | DncError = yield ReadPage(read)
+        if isinstance(page, DncError):
+            return False
+        try:
+            fresh = reader.feed(page)
+        except InconsistentSnapshotError:
+            return False
+        for entry in fresh:
+            key = documented_key(entry.url) or entry.url
+            if key in wanted and key not in found:
+                found[key] = entry
+        yield Notify(
+            BulkProgress("snapshot", len(reader), None, f"{len(reader)} list entries read")
+        )
+    return True
+
+
+def _outcome(
+    url: str,
+    key: str | None,
+    found: dict[str, DncEntry],
+    complete: bool,
+    answers: dict[str, CheckResult | DncError],
+) -> CheckOutcome:
+    if is_blank(url):
+        return CheckOutcome(url=url, on_list=None, error=BLANK_URL_ERROR)
+    if key is not None and key in found:
+        entry = found[key]
+        return CheckOutcome(url=url, on_list=True, entry=entry, normalized_url=entry.url)
+    if key is not None and complete:
+        return CheckOutcome(url=url, on_list=False, normalized_url=key)
+    answer = answers[key if key is not None else url]
+    if isinstance(answer, DncError):
+        return CheckOutcome(url=url, on_list=None, normalized_url=key, error=error_text(answer))
+    listed = answer.entry
+    if answer.on_list and listed is None:
+        return CheckOutcome(url=url, on_list=True, normalized_url=key)
+    return CheckOutcome(
+        url=url,
+        on_list=answer.on_list,
+        entry=listed,
+        normalized_url=listed.url if listed is not None else key,
+    )
+
+
+# ---- add_many -------------------------------------------------------------------------------
+
+
+def add_many_plan(
+    urls: Sequence[str], *, chunk_size: int = BATCH_MAX_ENTRIES
+) -> Generator[BulkStep, Any, list[AddOutcome]]:
+    """Batches of at most `chunk_size`; a batch refused as too large (nothing was added) is
+    split in two and resent; a failed batch marks its rows as errors and the rest go on."""
+    outcomes: dict[int, AddOutcome] = {
+        i: AddOutcome(url=url, status="error", error=BLANK_URL_ERROR)
+        for i, url in enumerate(urls)
+        if is_blank(url)
+    }
+    sendable = [i for i in range(len(urls)) if i not in outcomes]
+    queue = [sendable[start : start + chunk_size] for start in range(0, len(sendable), chunk_size)]
+    splits = 0
+    while queue:
+        chunk = queue.pop(0)
+        result: BatchResult | DncError = yield AddBatch(tuple(urls[i] for i in chunk))
+        if _too_large(result) and len(chunk) > 1 and splits < MAX_SPLITS:
+            splits += 1
+            half = len(chunk) // 2
+            queue[:0] = [chunk[:half], chunk[half:]]
+            continue
+        if isinstance(result, DncError):
+            _fail(outcomes, urls, chunk, error_text(result))
+            if isinstance(result, AuthenticationError):
+                _fail(outcomes, urls, [i for rest in queue for i in rest], error_text(result))
+                queue.clear()
+        elif len(result.details) != len(chunk):
+            _fail(outcomes, urls, chunk, "the API's answer did not list every URL; check them")
+        else:
+            for i, detail in zip(chunk, result.details, strict=True):
+                outcomes[i] = AddOutcome(
+                    url=urls[i],
+                    status=detail.status,
+                    normalized_url=detail.url if detail.status != "error" else None,
+                    error=detail.error if detail.status == "error" else None,
+                )
+        done = len(outcomes)
+        yield Notify(BulkProgress("add", done, len(urls), f"{done}/{len(urls)} URLs sent"))
+    return [outcomes[i] for i in range(len(urls))]
+
+
+def _too_large(result: object) -> bool:
+    if isinstance(result, PayloadTooLargeError):
+        return True
+    return isinstance(result, BadRequestError) and not isinstance(result, InvalidUrlError)
+
+
+def _fail(outcomes: dict[int, AddOutcome], urls: Sequence[str], rows: list[int], why: str) -> None:
+    for i in rows:
+        outcomes[i] = AddOutcome(url=urls[i], status="error", error=why)
