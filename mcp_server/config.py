@@ -10,17 +10,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import platformdirs
-
 from dnc_client.retry import DEFAULT_MAX_WAIT_S
 from dnc_client.spec import DEFAULT_WINDOW_S
 from mcp_server.confirm import DEFAULT_TOKEN_TTL_S
 from mcp_server.errors import ConfigError
+from reference_server.local import default_data_dir  # one data dir for `dnc mcp` and the CLI
 
 __all__ = ["HOST", "McpConfig", "ToolMode", "default_data_dir", "parse_config"]
 
 HOST = "127.0.0.1"  # streamable-http binds here only
-APP_NAME = "dnc-kit"
 
 
 class ToolMode(enum.Enum):
@@ -29,10 +27,6 @@ class ToolMode(enum.Enum):
     FULL = "full"
     NO_DELETE = "no-delete"  # everything but dnc_delete
     READ_ONLY = "read-only"  # dnc_check and dnc_list only
-
-
-def default_data_dir() -> Path:
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
 @dataclass(frozen=True, kw_only=True)
