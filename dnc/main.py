@@ -10,8 +10,14 @@ import importlib
 import sys
 from collections.abc import Callable, Sequence
 
-# name -> (module with a `main(argv) -> int`, one-line help)
+# name -> ("module" with a `main(argv) -> int`, or "module:function"; one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
+    "add": ("dnc_cli.main:add", "put a LinkedIn URL on the Do-Not-Contact list"),
+    "check": ("dnc_cli.main:check", "check a URL, or a whole file of prospects (--file)"),
+    "list": ("dnc_cli.main:list_", "show one page of the list, newest first"),
+    "delete": ("dnc_cli.main:delete", "remove an entry, after your explicit yes"),
+    "import": ("dnc_cli.main:import_", "add every URL of a file, in paced batches"),
+    "export": ("dnc_cli.main:export", "write the whole list as CSV or JSONL"),
     "serve": ("reference_server.cli", "run the reference DNC API server"),
     "conformance": ("contract_tests.cli", "check a deployment against openapi.yaml"),
     "mcp": ("mcp_server.cli", "run the MCP server for AI agents"),
@@ -35,8 +41,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if name not in COMMANDS:
         print(f"dnc: unknown command {name!r}\n\n{usage()}", file=sys.stderr)
         return 2
-    module = importlib.import_module(COMMANDS[name][0])
-    command: Callable[[list[str]], int] = module.main
+    module_name, _, function = COMMANDS[name][0].partition(":")
+    module = importlib.import_module(module_name)
+    command: Callable[[list[str]], int] = getattr(module, function or "main")
     return command(rest)
 
 

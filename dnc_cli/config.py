@@ -1,0 +1,73 @@
+"""Where the CLI's requests go: DNC_BASE_URL + DNC_API_KEY, or the local list of `dnc mcp`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from dnc_cli.errors import UsageError
+from dnc_client import AsyncDncClient
+from dnc_client.spec import DEFAULT_WINDOW_S
+from reference_server.local import data_dir_from_env, local_backend
+
+__all__ = ["CliConfig", "open_api", "read_config"]
+
+
+@dataclass(frozen=True)
+class CliConfig:
+    base_url: str | None  # None: the local list
+    api_key: str | None
+    data_dir: Path
+    rate_window_s: float
+
+    def __repr__(self) -> str:  # never the key
+        return f"CliConfig(base_url={self.base_url!r}, data_dir={str(self.data_dir)!r})"
+
+    @property
+    def where(self) -> str:
+        return self.base_url or f"the local list in {self.data_dir}"
+
+
+def read_config(environ: Mapping[str, str] | None = None) -> CliConfig:
+    env = os.environ if environ is None else environ
+    base_url = env.get("DNC_BASE_URL", "").strip() or None
+    api_key = env.get("DNC_API_KEY", "").strip() or None
+    if base_url is not None and api_key is None:
+        raise UsageError("DNC_BASE_URL is set but DNC_API_KEY is not: set the team's API key")
+    if base_url is not None and not base_url.startswith(("http://", "https://")):
+        raise UsageError("DNC_BASE_URL must start with http:// or https://")
+    raw_window = env.get("DNC_RATE_WINDOW_S", "").strip()
+    try:
+        window = float(raw_window) if raw_window else DEFAULT_WINDOW_S
+    except ValueError:
+        raise UsageError("DNC_RATE_WINDOW_S must be a number of seconds") from None
+    if not window > 0:
+        raise UsageError("DNC_RATE_WINDOW_S must be positive")
+    return CliConfig(
+        base_url=base_url, api_key=api_key, data_dir=data_dir_from_env(env), rate_window_s=window
+    )
+
+
+@asynccontextmanager
+async def open_api(config: CliConfig) -> AsyncIterator[AsyncDncClient]:
+    """A paced client for the configured deployment, or for the local list (opened here)."""
+    if config.base_url is not None:
+        assert config.api_key is not None
+        async with AsyncDncClient(
+            config.base_url, config.api_key, rate_window_s=config.rate_window_s
+        ) as api:
+            yield api
+        return
+    async with (
+        local_backend(config.data_dir, rate_window_s=config.rate_window_s) as local,
+        AsyncDncClient(
+            local.base_url,
+            local.api_key,
+            transport=local.transport,
+            rate_window_s=config.rate_window_s,
+        ) as api,
+    ):
+        yield api
