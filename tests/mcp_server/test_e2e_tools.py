@@ -69,7 +69,14 @@ async def test_every_tool_is_listed_with_annotations_and_typed_schemas(
 ) -> None:
     async with make_stack() as stack, Client(stack.server, mode=mode) as client:
         tools = {tool.name: tool for tool in (await client.list_tools()).tools}
-    assert set(tools) == {"dnc_add", "dnc_add_batch", "dnc_check", "dnc_list", "dnc_delete"}
+    assert set(tools) == {
+        "dnc_add",
+        "dnc_add_batch",
+        "dnc_check",
+        "dnc_check_many",
+        "dnc_list",
+        "dnc_delete",
+    }
     for tool in tools.values():
         assert tool.annotations is not None
         assert tool.output_schema is not None
@@ -96,7 +103,7 @@ async def test_read_only_mode_offers_only_check_and_list(
         names = {tool.name for tool in (await c.list_tools()).tools}
         refused = await c.call_tool("dnc_add", {"url": "in/johnsmith"})
         assert not await on_list(stack, "in/johnsmith")
-    assert names == {"dnc_check", "dnc_list"}
+    assert names == {"dnc_check", "dnc_check_many", "dnc_list"}
     assert refused.is_error
 
 
@@ -108,7 +115,7 @@ async def test_no_delete_mode_offers_everything_but_delete(
         await c.call_tool("dnc_add", {"url": "in/johnsmith"})
         refused = await c.call_tool("dnc_delete", {"url": "in/johnsmith"})
         assert await on_list(stack, "in/johnsmith")
-    assert names == {"dnc_add", "dnc_add_batch", "dnc_check", "dnc_list"}
+    assert names == {"dnc_add", "dnc_add_batch", "dnc_check", "dnc_check_many", "dnc_list"}
     assert refused.is_error
 
 

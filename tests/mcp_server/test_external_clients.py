@@ -95,7 +95,14 @@ def test_the_typescript_sdk_client_lists_the_tools_and_checks_a_url(tmp_path: Pa
     assert completed.returncode == 0, completed.stderr
     report = json.loads(completed.stdout)
     tools = {tool["name"]: tool for tool in report["tools"]}
-    assert set(tools) == {"dnc_add", "dnc_add_batch", "dnc_check", "dnc_list", "dnc_delete"}
+    assert set(tools) == {
+        "dnc_add",
+        "dnc_add_batch",
+        "dnc_check",
+        "dnc_check_many",
+        "dnc_list",
+        "dnc_delete",
+    }
     assert tools["dnc_check"]["annotations"]["readOnlyHint"] is True
     assert tools["dnc_delete"]["annotations"]["destructiveHint"] is True
     assert all(tool["hasOutputSchema"] for tool in tools.values())
@@ -125,7 +132,7 @@ async def test_the_python_stdio_client_sees_only_read_tools_in_read_only_mode(
             result = await client.call_tool("dnc_check", {"url": "in/nobody-here"})
         errlog.seek(0)
         stderr = errlog.read()
-    assert names == {"dnc_check", "dnc_list"}
+    assert names == {"dnc_check", "dnc_check_many", "dnc_list"}
     assert result.structured_content == {"onList": False, "entry": None}
     assert "read-only" in stderr
     assert (tmp_path / KEY_NAME).read_text().strip() not in stderr
@@ -179,7 +186,13 @@ async def test_streamable_http_serves_on_loopback_in_both_protocol_modes(tmp_pat
                 async with Client(f"http://127.0.0.1:{port}/mcp", mode=mode) as client:
                     names = {tool.name for tool in (await client.list_tools()).tools}
                     checked = await client.call_tool("dnc_check", {"url": "in/someone"})
-                assert names == {"dnc_add", "dnc_add_batch", "dnc_check", "dnc_list"}
+                assert names == {
+                    "dnc_add",
+                    "dnc_add_batch",
+                    "dnc_check",
+                    "dnc_check_many",
+                    "dnc_list",
+                }
                 assert checked.structured_content == {"onList": False, "entry": None}
         finally:
             process.terminate()

@@ -1,0 +1,69 @@
+"""`dnc_check_many`: many URLs checked in one tool call, on `AsyncDncClient.check_many`.
+
+The client reads the whole list in a few requests (about one per 1,000 entries) and matches
+locally where that is cheaper than one check per URL, so an agent can vet thousands of
+prospects within the read limit instead of stalling for hours. A URL that could not be checked
+comes back with `onList: null` and an error, never `onList: false`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Annotated
+
+from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import Field
+
+from dnc_client import BulkProgress, CheckOutcome, DncError
+from dnc_client.models import WireModel
+from mcp_server.errors import agent_message
+from mcp_server.tools import ToolDeps
+
+__all__ = ["CheckManyResult", "ReportProgress", "check_urls", "summary"]
+
+ReportProgress = Callable[[float, float | None, str], Awaitable[None]]
+
+
+class CheckManyResult(WireModel):
+    """One result per input URL, in input order, and what they add up to."""
+
+    results: Annotated[
+        list[CheckOutcome],
+        Field(description="One per URL given, same order: url, onList (null: unknown), entry"),
+    ]
+    on_list: Annotated[int, Field(alias="onListCount", ge=0)]
+    not_on_list: Annotated[int, Field(alias="notOnListCount", ge=0)]
+    unknown: Annotated[int, Field(alias="unknownCount", ge=0)]
+    message: str
+
+
+def summary(results: Sequence[CheckOutcome]) -> CheckManyResult:
+    listed = sum(1 for r in results if r.on_list is True)
+    clear = sum(1 for r in results if r.on_list is False)
+    unknown = len(results) - listed - clear
+    message = (
+        f"{listed} of {len(results)} are ON the Do-Not-Contact list: never contact them."
+        f" {clear} are not on it."
+    )
+    if unknown:
+        message += (
+            f" {unknown} could not be checked (onList null, see error): treat them as"
+            " not cleared and do not contact them until a check succeeds."
+        )
+    return CheckManyResult(
+        results=list(results), on_list=listed, not_on_list=clear, unknown=unknown, message=message
+    )
+
+
+async def check_urls(
+    deps: ToolDeps, urls: Sequence[str], report: ReportProgress | None = None
+) -> CheckManyResult:
+    async def progress(update: BulkProgress) -> None:
+        if report is not None:
+            await report(update.done, update.total, update.message)
+
+    try:
+        results = await deps.api.check_many(urls, progress=progress)
+    except DncError as error:  # check_many reports per URL; this is a last resort
+        raise ToolError(agent_message(error)) from None
+    return summary(results)
