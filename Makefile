@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install check lint typecheck spec-lint test demo bench clean lock
+.PHONY: help install check lint typecheck spec-lint test demo bench clean lock wheel
 
 help:
 	@echo "make demo   - set up, start the reference server, run the conformance suite, show the verdict"
@@ -14,6 +14,7 @@ help:
 	@echo "make check  - ruff + mypy --strict only"
 	@echo "make bench  - benchmarks (figures printed, not asserted)"
 	@echo "make lock   - re-resolve requirements.lock from pyproject.toml"
+	@echo "make wheel  - build the wheel and sdist into dist/ (make test also installs and smoke-tests it)"
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,8 +50,11 @@ demo: install
 bench: install
 	$(BIN)/python -m bench
 
+wheel: $(STAMP)
+	$(BIN)/python -m hatchling build -t wheel -t sdist -d dist
+
 lock: $(STAMP)
 	$(BIN)/pip-compile -q --extra dev --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
 
 clean:
-	rm -rf $(VENV) node_modules
+	rm -rf $(VENV) node_modules dist

@@ -1,0 +1,228 @@
+"""The built wheel, installed into a fresh venv outside the checkout, runs every command.
+
+The venv lives in a temporary folder and every command runs there, with no PYTHONPATH, so
+nothing can be imported from the checkout: the spec and fixtures must come from the wheel
+(`dnc_kit/_data/`). Building or installing failing is a test failure, never a skip.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import subprocess
+import sys
+import tarfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+from mcp import Client, StdioServerParameters
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+KEY = "sk_wheel_smoke_key_0c6e"
+
+
+@dataclass(frozen=True)
+class Installed:
+    wheel: Path
+    sdist: Path
+    bin: Path  # the venv's bin/
+    home: Path  # cwd for every command, outside the checkout
+    env: dict[str, str]
+
+    def dnc(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(self.bin / "dnc"), *args],
+            cwd=self.home,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+
+def _run(command: list[str], cwd: Path, what: str, timeout: float = 600) -> None:
+    done = subprocess.run(
+        command, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    if done.returncode != 0:
+        pytest.fail(
+            f"{what} failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+        )
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    root = tmp_path_factory.mktemp("wheel")
+    dist = root / "dist"
+    _run(
+        [sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-t", "sdist", "-d", str(dist)],
+        REPO_ROOT,
+        "building the wheel and sdist",
+    )
+    wheel = next(dist.glob("*.whl"))
+    sdist = next(dist.glob("*.tar.gz"))
+    venv = root / "venv"
+    _run([sys.executable, "-m", "venv", str(venv)], root, "creating a fresh venv")
+    _run(
+        [
+            str(venv / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--constraint",
+            str(REPO_ROOT / "requirements.lock"),
+            str(wheel),
+        ],
+        root,
+        "installing the wheel into the fresh venv",
+    )
+    home = root / "home"
+    home.mkdir()
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DNC_", "PYTHON", "VIRTUAL_ENV"))
+    }
+    env["DNC_MCP_DATA_DIR"] = str(root / "data")
+    env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    return Installed(wheel=wheel, sdist=sdist, bin=venv / "bin", home=home, env=env)
+
+
+def test_the_wheel_and_the_sdist_carry_the_spec_and_the_fixtures(installed: Installed) -> None:
+    names = set(zipfile.ZipFile(installed.wheel).namelist())
+    assert "dnc_kit/_data/openapi.yaml" in names
+    assert "dnc_kit/_data/fixtures/normalization.json" in names
+    assert "dnc_cli/main.py" in names
+    with tarfile.open(installed.sdist) as sdist:
+        members = {
+            Path(name).relative_to(Path(name).parts[0]).as_posix()
+            for name in sdist.getnames()
+            if "/" in name
+        }
+    assert {"openapi.yaml", "fixtures/normalization.json", "dnc_cli/main.py"} <= members
+
+
+def test_the_installed_package_is_imported_from_the_venv_not_the_checkout(
+    installed: Installed,
+) -> None:
+    done = subprocess.run(
+        [
+            str(installed.bin / "python"),
+            "-c",
+            "import dnc_kit, dnc_client; print(dnc_kit.OPENAPI_PATH)",
+        ],
+        cwd=installed.home,
+        env=installed.env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    spec = Path(done.stdout.strip())
+    assert spec.is_file()
+    assert REPO_ROOT not in spec.parents
+
+
+def test_dnc_serve_answers_real_requests(installed: Installed) -> None:
+    env = {**installed.env, "DNC_API_KEYS": f"{KEY}:team_wheel"}
+    command = [str(installed.bin / "dnc"), "serve", "--port", "0", "--db", ":memory:"]
+    command += ["--no-access-log", "--log-level", "warning"]  # stderr is read only up to here
+    with subprocess.Popen(
+        command,
+        cwd=installed.home,
+        env=env,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    ) as process:
+        try:
+            assert process.stderr is not None
+            base_url = None
+            for line in process.stderr:
+                found = re.search(r"listening on (http://\S+)", line)
+                if found:
+                    base_url = found.group(1)
+                    break
+            assert base_url, "dnc serve never said where it listens"
+            headers = {"Authorization": f"Bearer {KEY}"}
+            with httpx.Client(base_url=base_url, headers=headers, timeout=10) as http:
+                assert http.post("/dnc", json={"url": "in/wheel-person"}).status_code == 201
+                check = http.get("/dnc/check", params={"url": "LINKEDIN.COM/IN/WHEEL-PERSON"})
+                assert check.json()["data"]["onList"] is True
+                assert http.get("/dnc/check", params={"url": "bad url"}).status_code == 400
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def test_dnc_mcp_lists_its_tools_and_answers_checks_over_stdio(installed: Installed) -> None:
+    async def drive() -> tuple[set[str], dict[str, Any], dict[str, Any]]:
+        params = StdioServerParameters(
+            command=str(installed.bin / "dnc"), args=["mcp"], env=installed.env, cwd=installed.home
+        )
+        async with Client(params) as client:
+            tools = {tool.name for tool in (await client.list_tools()).tools}
+            await client.call_tool("dnc_add", {"url": "in/mcp-wheel-person"})
+            one = await client.call_tool(
+                "dnc_check", {"url": "https://www.linkedin.com/in/mcp-wheel-person/"}
+            )
+            many = await client.call_tool(
+                "dnc_check_many", {"urls": ["in/mcp-wheel-person", "in/other-x"]}
+            )
+            assert one.structured_content is not None
+            assert many.structured_content is not None
+            return tools, one.structured_content, many.structured_content
+
+    tools, one, many = anyio.run(drive)
+    assert {"dnc_check", "dnc_check_many", "dnc_add", "dnc_delete"} <= tools
+    assert one["onList"] is True
+    assert [r["onList"] for r in many["results"]] == [True, False]
+
+
+def test_dnc_conformance_passes_its_schema_and_normalization_checks(installed: Installed) -> None:
+    done = installed.dnc("conformance", "-m", "schema or normalization", "-q", timeout=900)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    assert " passed" in done.stdout
+
+
+def test_dnc_demo_runs_the_agent_session(installed: Installed) -> None:
+    done = installed.dnc("demo", "--skip-suite")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert "dnc mcp: an AI agent handles two prospect replies" in done.stdout
+
+
+def test_the_human_cli_adds_checks_imports_exports_lists_and_deletes(installed: Installed) -> None:
+    assert installed.dnc("add", "in/cli-wheel-person", "--reason", "STOP").returncode == 0
+    prospects = installed.home / "prospects.csv"
+    prospects.write_text(
+        "name,linkedin_url\nA,in/cli-wheel-person\nB,in/not-listed-x\n", encoding="utf-8"
+    )
+    checked = installed.dnc("check", "--file", str(prospects))
+    assert checked.returncode == 0, checked.stderr
+    assert [r["dnc_on_list"] for r in csv.DictReader(io.StringIO(checked.stdout))] == [
+        "true",
+        "false",
+    ]
+    optouts = installed.home / "optouts.txt"
+    optouts.write_text("in/imported-one\nin/imported-two\n", encoding="utf-8")
+    imported = installed.dnc("import", str(optouts))
+    assert [r["dnc_status"] for r in csv.DictReader(io.StringIO(imported.stdout))] == [
+        "added",
+        "added",
+    ]
+    exported = installed.dnc("export")
+    urls = [r["url"] for r in csv.DictReader(io.StringIO(exported.stdout))]
+    assert {
+        "https://linkedin.com/in/imported-one",
+        "https://linkedin.com/in/cli-wheel-person",
+    } <= set(urls)
+    assert len(urls) == len(set(urls))
+    assert "https://linkedin.com/in/imported-two" in installed.dnc("list").stdout
+    assert installed.dnc("delete", "in/imported-two", "--yes").returncode == 0
+    assert installed.dnc("check", "in/imported-two").stdout.startswith("Not on")
