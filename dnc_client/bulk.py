@@ -144,13 +144,11 @@ def check_many_plan(
         reader = SnapshotReader() if page_size is None else SnapshotReader(page_size=page_size)
         complete = yield from _snapshot_matches(reader, wanted, found)
     # Inputs outside the documented forms, and (after an abandoned snapshot) unmatched keys.
-    ask: list[str] = []
+    ask: dict[str, None] = {}  # insertion-ordered set
     for url, key in zip(urls, keys, strict=True):
-        target = key if key is not None else url
         if is_blank(url) or (key is not None and (complete or key in found)):
             continue
-        if target not in ask:
-            ask.append(target)
+        ask[key if key is not None else url] = None
     answers: dict[str, CheckResult | DncError] = {}
     if ask:
         results = yield CheckEach(tuple(ask))

@@ -91,7 +91,7 @@ def call_plan(
         except httpx.TransportError as exc:
             failure, error = Failure.AMBIGUOUS, _connection_error(exc)
         else:
-            _observe_headers(state, bucket, response.headers)
+            _observe_headers(state, bucket, response.headers, clock())
             if response.status_code < 400:
                 return _data(response)
             api_error = error_from_response(
@@ -116,14 +116,20 @@ def call_plan(
             yield Sleep(backoff_delay(attempt))
 
 
-def _observe_headers(state: PacingState, bucket: str, headers: httpx.Headers) -> None:
-    """Remaining 0 means the team's bucket is full until X-RateLimit-Reset (epoch ms)."""
+def _observe_headers(state: PacingState, bucket: str, headers: httpx.Headers, now: float) -> None:
+    """Remaining 0 means the team's bucket is full until X-RateLimit-Reset (epoch ms).
+
+    The header names and units are our spec's decision, not the provider's: a reset that is not
+    within one window from now (another unit, another meaning) is ignored rather than trusted
+    to block the bucket for hours.
+    """
     remaining, reset = headers.get("x-ratelimit-remaining"), headers.get("x-ratelimit-reset")
     if remaining is None or reset is None:
         return
     try:
-        if int(remaining) <= 0:
-            state.block_until(bucket, int(reset) / 1000.0)
+        until = int(reset) / 1000.0
+        if int(remaining) <= 0 and now < until <= now + state.window_s:
+            state.block_until(bucket, until)
     except ValueError:
         return
 

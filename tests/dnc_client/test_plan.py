@@ -56,6 +56,18 @@ def test_a_zero_remaining_header_blocks_the_bucket_until_its_reset() -> None:
     assert state.delay("read", clock()) == pytest.approx(30.0)
 
 
+@pytest.mark.parametrize("reset", ["1030", "1000000000000000", "999000"])
+def test_a_reset_header_in_another_unit_or_the_past_never_blocks_the_bucket(reset: str) -> None:
+    clock = FrozenClock(now=1000.0)
+    plan, state = plan_for("listDncEntries", "read", clock)
+    next(plan)
+    plan.send(None)
+    headers = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset}
+    with pytest.raises(StopIteration):
+        plan.send(answer(200, {"error": None, "data": {}}, headers))
+    assert state.delay("read", clock()) == 0.0
+
+
 def test_a_refused_connection_backs_off_then_sends_again() -> None:
     plan, _ = plan_for("deleteDncEntry", "write", FrozenClock())
     next(plan)
