@@ -172,7 +172,7 @@ async def test_streamable_http_serves_on_loopback_in_both_protocol_modes(tmp_pat
     ):
         try:
             with anyio.fail_after(20):
-                while "Uvicorn running" not in stderr_path.read_text():
+                while "streamable HTTP ready" not in stderr_path.read_text():
                     assert process.poll() is None, stderr_path.read_text()
                     await anyio.sleep(0.05)
             for mode in ("auto", "legacy"):

@@ -116,7 +116,7 @@ async def test_a_batch_whose_first_request_fails_is_a_tool_error(
     make_stack: StackFactory,
 ) -> None:
     async with make_stack(rate_limits={"write": 30, "read": 60, "batch": 1}, max_wait_s=0) as stack:
-        await stack.deps.api.pacer.acquire("batch")
+        await stack.api.pacer.acquire("batch")
         with pytest.raises(ToolError, match="rate limit"):
             await tools.add_urls(stack.deps, ["in/person-001"], None)
 
@@ -127,7 +127,12 @@ async def test_delete_by_id_shows_the_url_found_by_scanning_the_list(
     async with make_stack() as stack:
         entry = await stack.deps.api.add("in/janedoe")
         target = await tools.find_delete_target(stack.deps, entry.id, None)
-    assert target == tools.DeleteTarget(entry_id=entry.id, url="https://linkedin.com/in/janedoe")
+    assert target == tools.DeleteTarget(
+        entry_id=entry.id,
+        url="https://linkedin.com/in/janedoe",
+        created_at=entry.created_at,
+        team="team_a",
+    )
 
 
 @pytest.mark.parametrize(
