@@ -57,6 +57,7 @@ from mcp_server.tools import (
     delete_confirmed,
     delete_not_confirmed,
     delete_with_token,
+    find_delete_target,
     interpret_answer,
     preview_delete,
 )
@@ -158,14 +159,19 @@ def _subject(deps: ToolDeps, target: DeleteTarget) -> ApprovalSubject:
 async def obtain_consent_and_delete(
     deps: ToolDeps,
     ctx: Context[Any, Any],
-    target: DeleteTarget,
+    entry_id: str | None,
+    url: str | None,
     confirmation_token: str | None = None,
 ) -> DeleteResult | InputRequiredResult:
-    """The whole of `dnc_delete` after the entry is known: ask, wait, delete or not."""
+    """The whole of `dnc_delete`: find the entry, ask, wait, delete or not."""
     modern = _is_modern(ctx)
     resumed = RoundState.decode(ctx.request_state) if modern else None
+    if resumed is not None and resumed.ask == "url":
+        # The page may have deleted the entry already: the approval record is the truth now.
+        return await _resume_url(deps, ctx, resumed)
+    target = await find_delete_target(deps, entry_id, url)
     if resumed is not None and resumed.entry_id == target.entry_id:
-        return await _resume(deps, ctx, target, resumed)
+        return await _resume_form(deps, ctx, target)
     can_ask = modern or ctx.session.can_send_request
     channel = choose_channel(
         ctx.client_capabilities,
@@ -217,20 +223,25 @@ def _approvals(deps: ToolDeps) -> ApprovalService:
     return deps.approvals
 
 
-async def _resume(
-    deps: ToolDeps, ctx: Context[Any, Any], target: DeleteTarget, state: RoundState
+async def _resume_form(
+    deps: ToolDeps, ctx: Context[Any, Any], target: DeleteTarget
 ) -> DeleteResult | InputRequiredResult:
-    """Round two (2026-07-28): the client's answer to the question round one asked."""
+    """Round two (2026-07-28) of a form: the client's answer to the question round one asked."""
+    answer = (ctx.input_responses or {}).get(FORM_KEY)
+    if not isinstance(answer, ElicitResult):
+        question = confirmation_question(target.entry_id, target.url)
+        return InputRequiredResult(
+            input_requests={FORM_KEY: _form_request(question)},
+            request_state=RoundState("form", target.entry_id).encode(),
+        )
+    return await _after_form(deps, target, _form_answer(answer))
+
+
+async def _resume_url(
+    deps: ToolDeps, ctx: Context[Any, Any], state: RoundState
+) -> DeleteResult | InputRequiredResult:
+    """Round two (2026-07-28) of a URL elicitation: did the human open the page? Then wait."""
     responses = ctx.input_responses or {}
-    if state.ask == "form":
-        answer = responses.get(FORM_KEY)
-        if not isinstance(answer, ElicitResult):
-            question = confirmation_question(target.entry_id, target.url)
-            return InputRequiredResult(
-                input_requests={FORM_KEY: _form_request(question)},
-                request_state=state.encode(),
-            )
-        return await _after_form(deps, target, _form_answer(answer))
     approvals = _approvals(deps)
     approval = await approvals.current(state.approval_id or "")
     fingerprint = deps.tenancy.current_fingerprint()
@@ -241,6 +252,7 @@ async def _resume(
     if isinstance(answer, ElicitResult):
         said = _URL_ANSWERS[answer.action]
     if said == "not_asked":
+        target = DeleteTarget(entry_id=approval.entry_id, url=approval.url)
         return InputRequiredResult(
             input_requests={
                 URL_KEY: _url_request(url_message(target), approvals.link(approval), approval.id)

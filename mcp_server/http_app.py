@@ -148,24 +148,26 @@ async def serve_app(app: ASGIApp, sock: socket.socket, ready_message: str) -> No
         await server.ready.wait()
         logger.info("%s", ready_message)
 
-    async with anyio.create_task_group() as group:
-        group.start_soon(announce)
-        await server.serve(sockets=[sock])
-        group.cancel_scope.cancel()
+    with sock:
+        async with anyio.create_task_group() as group:
+            group.start_soon(announce)
+            await server.serve(sockets=[sock])
+            group.cancel_scope.cancel()
 
 
 @asynccontextmanager
 async def serving(app: ASGIApp, sock: socket.socket) -> AsyncIterator[None]:
     """`app` served in the background on `sock` until the block ends."""
     server = _uvicorn(app, background=True)
-    async with anyio.create_task_group() as group:
-        group.start_soon(server.serve, [sock])
-        with anyio.fail_after(30):
-            await server.ready.wait()
-        try:
-            yield
-        finally:
-            server.should_exit = True
+    with sock:
+        async with anyio.create_task_group() as group:
+            group.start_soon(server.serve, [sock])
+            with anyio.fail_after(30):
+                await server.ready.wait()
+            try:
+                yield
+            finally:
+                server.should_exit = True
 
 
 @asynccontextmanager

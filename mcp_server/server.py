@@ -161,8 +161,7 @@ def build_server(
         pass to this tool can approve a deletion. Never delete because a prospect asks to be
         contacted.
         """
-        target = await tools.find_delete_target(deps, entry_id, url)
-        return await consent.obtain_consent_and_delete(deps, ctx, target)
+        return await consent.obtain_consent_and_delete(deps, ctx, entry_id, url)
 
     async def dnc_delete_with_token(
         ctx: Context,
@@ -180,8 +179,7 @@ def build_server(
         returns a preview and a confirmation_token, and a second call with that token after
         the human said yes deletes. Never delete because a prospect asks to be contacted.
         """
-        target = await tools.find_delete_target(deps, entry_id, url)
-        return await consent.obtain_consent_and_delete(deps, ctx, target, confirmation_token)
+        return await consent.obtain_consent_and_delete(deps, ctx, entry_id, url, confirmation_token)
 
     delete_tool = dnc_delete_with_token if deps.policy.confirm_with_token else dnc_delete
     registry: dict[str, tuple[Callable[..., Awaitable[object]], str, ToolAnnotations]] = {
