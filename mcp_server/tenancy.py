@@ -198,7 +198,12 @@ class ApiFactory:
         self.directory = directory or TeamDirectory()
 
     def __repr__(self) -> str:
-        return f"ApiFactory(base_url={self._base_url!r}, keys paced={len(self._pacing)})"
+        return f"ApiFactory(base_url={self._base_url!r}, keys paced={self.paced_keys})"
+
+    @property
+    def paced_keys(self) -> int:
+        """How many keys have a pacing budget here (one per fingerprint)."""
+        return len(self._pacing)
 
     @asynccontextmanager
     async def open(self, key: str) -> AsyncIterator[AsyncDncClient]:
@@ -231,7 +236,7 @@ class RequestScopedApi:
     """`DncApi` acting with the key of the MCP request being served, for that request only."""
 
     def __init__(self, factory: ApiFactory) -> None:
-        self._factory = factory
+        self.factory = factory
 
     def __repr__(self) -> str:
         return "RequestScopedApi()"
@@ -240,7 +245,7 @@ class RequestScopedApi:
         key = current_key()
         if key is None:  # TeamKeyMiddleware answers 401 first; this is a wiring fault
             raise RequestKeyRejected(401, "unauthorized", "no API key on this request")
-        return await self._factory.call(key, operation)
+        return await self.factory.call(key, operation)
 
     async def add(self, url: str) -> DncEntry:
         return await self._call(operations.add(url))

@@ -99,9 +99,9 @@ async def test_redis_holds_one_record_and_one_index_that_expire(redis_url: str) 
     approval = pending()
     await shared.add(approval)
     await shared.aclose()
-    client = redis.Redis.from_url(redis_url)
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
     try:
-        keys = sorted(k.decode() for k in client.keys("*"))
+        keys = sorted(str(k) for k in client.keys("*"))
         assert keys == [
             f"{KEY_PREFIX}approval:{approval.id}",
             f"{KEY_PREFIX}latest:fp_team_a:dnc_abc",
