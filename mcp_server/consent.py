@@ -296,7 +296,13 @@ async def _after_url(
         why = "the human would not open the approval page"
         final = await approvals.cancel(approval.id, why) or approval
     else:
-        final = await approvals.wait(approval.id, deps.api)
+        try:
+            final = await approvals.wait(approval.id, deps.api)
+        except LookupError:
+            raise ToolError(
+                "The approval request is gone. Use dnc_check with the URL to see whether the"
+                " person is still on the list."
+            ) from None
     return outcome_result(final)
 
 
@@ -315,6 +321,11 @@ def outcome_result(approval: Approval) -> DeleteResult:
         )
     if approval.status == "failed":
         raise ToolError(f"The human approved, but the deletion failed: {approval.detail}")
+    if approval.status in ("approved", "deleting"):
+        raise ToolError(
+            "The human approved, but whether the deletion completed is not known. Use dnc_check"
+            " with the URL to see whether the person is still on the list."
+        )
     reason = {
         "declined": "the human declined",
         "expired": "the approval request expired without a decision",

@@ -14,7 +14,6 @@ from typing import Final, Literal
 
 from mcp.server.mcpserver import AcceptedElicitation, CancelledElicitation, DeclinedElicitation
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import ClientCapabilities
 
 from dnc_client.errors import AuthenticationError, ConflictError, DncError, NotFoundError
 from dnc_client.models import BatchDetail, BatchResult, CheckResult, DncEntry
@@ -42,7 +41,6 @@ __all__ = [
     "ToolDeps",
     "add_url",
     "add_urls",
-    "can_ask_human",
     "check_url",
     "chunked",
     "delete_confirmed",
@@ -293,12 +291,6 @@ def _target(entry: DncEntry) -> DeleteTarget:
     return DeleteTarget(
         entry_id=entry.id, url=entry.url, created_at=entry.created_at, team=entry.team_id
     )
-
-
-def can_ask_human(capabilities: ClientCapabilities | None) -> bool:
-    """Whether the client takes form elicitation (a bare `elicitation: {}` counts, URL-only not)."""
-    elicitation = capabilities.elicitation if capabilities is not None else None
-    return elicitation is not None and (elicitation.form is not None or elicitation.url is None)
 
 
 def interpret_answer(answer: object) -> Answer:

@@ -218,14 +218,19 @@ class ApprovalService:
         api: DncApi | None,
         on_tick: Callable[[Approval], Awaitable[None]] | None = None,
     ) -> Approval:
-        """Until the approval is final (deleted, declined, expired, failed); settles with `api`."""
+        """Until the approval is final (deleted, declined, expired, failed); settles with `api`.
+
+        Bounded: a deletion another replica started and never finished (it crashed) stops the
+        wait a grace period after expiry, with the approval as it stands.
+        """
         while True:
             approval = await self.current(approval_id)
             if approval is None:
                 raise LookupError(approval_id)
             if approval.status == "approved":
                 approval = await self.settle(approval, api)
-            if approval.status in FINAL_STATUSES:
+            overdue = self._clock() >= approval.expires_at + 2 * KEY_GRACE_S
+            if approval.status in FINAL_STATUSES or overdue:
                 return approval
             if on_tick is not None:
                 await on_tick(approval)

@@ -119,3 +119,9 @@ def test_the_final_state_of_an_approval_is_what_the_tool_reports(
 def test_a_failed_deletion_after_a_yes_is_a_tool_error() -> None:
     with pytest.raises(ToolError, match="deletion failed: gone"):
         outcome_result(replace(APPROVAL, status="failed", detail="gone"))
+
+
+@pytest.mark.parametrize("status", ["approved", "deleting"])
+def test_an_unfinished_deletion_is_never_reported_as_done_or_not_done(status: str) -> None:
+    with pytest.raises(ToolError, match="not known"):
+        outcome_result(replace(APPROVAL, status=status))  # type: ignore[arg-type]

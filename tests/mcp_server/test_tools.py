@@ -7,12 +7,6 @@ from typing import Any
 import pytest
 from mcp.server.mcpserver import AcceptedElicitation, CancelledElicitation, DeclinedElicitation
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import (
-    ClientCapabilities,
-    ElicitationCapability,
-    FormElicitationCapability,
-    UrlElicitationCapability,
-)
 
 from dnc_client.models import BatchDetail, BatchResult
 from mcp_server import tools
@@ -133,25 +127,3 @@ async def test_delete_by_id_shows_the_url_found_by_scanning_the_list(
         created_at=entry.created_at,
         team="team_a",
     )
-
-
-@pytest.mark.parametrize(
-    ("capabilities", "expected"),
-    [
-        (None, False),
-        (ClientCapabilities(), False),
-        (ClientCapabilities(elicitation=ElicitationCapability()), True),
-        (
-            ClientCapabilities(elicitation=ElicitationCapability(form=FormElicitationCapability())),
-            True,
-        ),
-        (
-            ClientCapabilities(elicitation=ElicitationCapability(url=UrlElicitationCapability())),
-            False,
-        ),
-    ],
-)
-def test_the_human_is_asked_only_when_the_client_takes_form_elicitation(
-    capabilities: ClientCapabilities | None, expected: bool
-) -> None:
-    assert tools.can_ask_human(capabilities) is expected
