@@ -29,9 +29,9 @@ _STYLE: Final = (
 
 def _document(title: str, body: str) -> str:
     return (
-        "<!doctype html><html lang=en><head><meta charset=utf-8>"
-        '<meta name=viewport content="width=device-width,initial-scale=1">'
-        '<meta name=robots content="noindex">'
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        '<meta name="robots" content="noindex">'
         f"<title>{escape(title)}</title><style>{_STYLE}</style></head>"
         f"<body><h1>{escape(title)}</h1>{body}</body></html>"
     )
@@ -53,13 +53,13 @@ def approval_page(approval: Approval, action: str) -> str:
     """The question and the form; `action` is this page's own path."""
     body = (
         "<p>An AI agent asks to <strong>remove a person from your Do-Not-Contact list</strong>.</p>"
-        f"{_facts(approval)}<p class=warn>{escape(CONSEQUENCE)}</p>"
+        f'{_facts(approval)}<p class="warn">{escape(CONSEQUENCE)}</p>'
         f"<p>This request expires at {escape(iso_utc(approval.expires_at))}.</p>"
-        f'<form method=post action="{escape(action)}">'
-        f'<input type=hidden name=secret value="{escape(approval.secret)}">'
-        "<button class=danger type=submit name=decision value=approve>"
+        f'<form method="post" action="{escape(action)}">'
+        f'<input type="hidden" name="secret" value="{escape(approval.secret)}">'
+        '<button class="danger" type="submit" name="decision" value="approve">'
         "Approve: remove from the list</button>"
-        "<button class=keep type=submit name=decision value=decline>"
+        '<button class="keep" type="submit" name="decision" value="decline">'
         "Decline: keep on the list</button></form>"
     )
     return _document("Remove from the Do-Not-Contact list?", body)

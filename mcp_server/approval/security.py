@@ -2,9 +2,11 @@
 
 A deletion needs a POST of the page's own form: the per-page secret (in the page, never in a
 tool result), a Host this server answers to (DNS rebinding: a hostile page that rebinds its
-name to 127.0.0.1 still sends its own Host), and an Origin that is the page's own (a form on
-any other site, or one a browser sends as `null`, is refused). Browsers always send Origin on
-a form POST; `Referrer-Policy: same-origin` keeps it the real one for our own form.
+name to 127.0.0.1 still sends its own Host), and no foreign Origin. A browser always sends
+Origin on a cross-origin POST (a form on any other site, or `null` from a sandboxed frame or a
+`data:` URL): those are refused, and so is `Sec-Fetch-Site: cross-site`. A request without
+Origin is not a browser's cross-site request; the secret and the Host decide it (a program can
+set any Origin anyway). `Referrer-Policy: same-origin` keeps our own form's Origin the real one.
 
 What this cannot tell apart: a person at a browser, and a program on the same machine that
 fetches the page and replays its form with a forged Origin. An agent that has its own HTTP or
@@ -26,6 +28,7 @@ __all__ = [
     "Refusal",
     "check_get",
     "check_post",
+    "cross_site",
     "host_allowed",
     "origin_allowed",
     "origin_of",
@@ -76,6 +79,14 @@ def origin_allowed(origin: str | None, allowed_origins: Iterable[str]) -> bool:
     return bool(origin) and origin != "null" and _matches(str(origin).lower(), allowed_origins)
 
 
+def cross_site(headers: Mapping[str, str], allowed_origins: Iterable[str]) -> bool:
+    """Whether a browser says this request comes from another site (Origin, Sec-Fetch-Site)."""
+    origin = headers.get("origin")
+    if origin is not None and not origin_allowed(origin, allowed_origins):
+        return True
+    return headers.get("sec-fetch-site", "").lower() == "cross-site"
+
+
 def origin_of(url: str) -> str:
     """`scheme://host[:port]` of an absolute URL, as browsers send it in Origin."""
     parts = urlsplit(url)
@@ -98,7 +109,7 @@ def check_post(
     refused = check_get(headers, allowed_hosts)
     if refused is not None:
         return refused
-    if not origin_allowed(headers.get("origin"), allowed_origins):
+    if cross_site(headers, allowed_origins):
         return Refusal(403, "Only this approval page's own form can approve or decline.")
     content_type = headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != FORM_CONTENT_TYPE:

@@ -15,8 +15,8 @@ import httpx
 
 from mcp_server.approval.security import origin_of
 
-_SECRET = re.compile(r'name=secret value="([^"]+)"')
-_ACTION = re.compile(r'<form method=post action="([^"]+)"')
+_SECRET = re.compile(r'name="secret" value="([^"]+)"')
+_ACTION = re.compile(r'<form method="post" action="([^"]+)"')
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,7 @@ async def submit(
     origin: str | None = "",
     host: str | None = None,
     content_type: str = "application/x-www-form-urlencoded",
+    sec_fetch_site: str | None = None,
 ) -> Page:
     """POST the page's form; `origin=""` means the page's own origin, None sends none."""
     headers = {"content-type": content_type}
@@ -63,6 +64,8 @@ async def submit(
         headers["origin"] = origin or origin_of(link)
     if host is not None:
         headers["host"] = host
+    if sec_fetch_site is not None:
+        headers["sec-fetch-site"] = sec_fetch_site
     fields = {"decision": decision} | ({"secret": secret} if secret is not None else {})
     async with httpx.AsyncClient(timeout=30) as http:
         response = await http.post(link, content=urlencode(fields), headers=headers)

@@ -31,7 +31,7 @@ client.setRequestHandler(ElicitRequestSchema, async (request) => {
   }
   const page = await fetch(params.url);
   const html = await page.text();
-  const secret = /name=secret value="([^"]+)"/.exec(html)?.[1];
+  const secret = /name="secret" value="([^"]+)"/.exec(html)?.[1];
   const decided = await fetch(params.url, {
     method: "POST",
     headers: {
