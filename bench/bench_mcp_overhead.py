@@ -34,7 +34,7 @@ import httpx
 from mcp import Client
 from mcp.server import MCPServer
 
-from dnc_client import AsyncDncClient
+from mcp_server.api import DncApi
 from mcp_server.config import McpConfig
 from mcp_server.logs import quieted
 from mcp_server.runtime import open_server
@@ -67,7 +67,7 @@ def _http_check(http: httpx.AsyncClient) -> Call:
     return direct
 
 
-def _client_check(api: AsyncDncClient) -> Call:
+def _client_check(api: DncApi) -> Call:
     async def client_only() -> object:
         return await api.check(URL)
 
@@ -127,7 +127,7 @@ def _loopback_server(db: Path) -> Iterator[str]:
 
 
 async def _figures(
-    http: httpx.AsyncClient, api: AsyncDncClient, server: MCPServer, calls: int, warmup: int
+    http: httpx.AsyncClient, api: DncApi, server: MCPServer, calls: int, warmup: int
 ) -> dict[str, float]:
     """Direct HTTP, the AsyncDncClient alone and the MCP session, on one listed URL."""
     await http.post("/dnc", json={"url": URL})

@@ -1,10 +1,13 @@
 """`dnc mcp`: the DNC list as safe, rate-aware MCP tools for AI agents.
 
 Built on the official `mcp` SDK (`MCPServer`) over `dnc_client.AsyncDncClient`, for any
-deployment of openapi.yaml. Modules, one job each: `config` (settings), `models` (tool results),
-`errors` (this package's errors and the messages the model reads), `audit` (JSONL log of writes),
-`confirm` (delete confirmation), `tools` (what each tool does), `prompts`, `server` (MCP glue),
-`embedded` and `runtime` (wiring), `cli` (`dnc mcp`), `demo` (a scripted agent session).
+deployment of openapi.yaml, for one team or (over HTTP, a key per request) many. Modules, one job
+each: `config` (settings), `models` (tool results), `errors` (this package's errors and the
+messages the model reads), `audit` (JSONL log of writes), `api` (the operations the tools use),
+`tenancy` (whose key a request acts with), `confirm` (the form question, the opt-in tokens),
+`consent` (how a delete gets a human's yes), `approval` (the approval page, its store and its
+checks), `tools` (what each tool does), `prompts`, `server` (MCP glue), `embedded` and `runtime`
+(wiring), `http_app` (the HTTP side), `cli` (`dnc mcp`), `demo` (a scripted agent session).
 """
 
 from mcp_server.config import McpConfig, ToolMode, parse_config

@@ -1,14 +1,17 @@
 """A local, append-only JSONL record of every write an agent makes (add, batch, delete).
 
 One line per write: time (ISO 8601 UTC), tool, url, id, reason and outcome, plus extra fields
-where a tool has them (e.g. a batch's counts). The API keeps its own audit trail; this one is
-the agent operator's: what *this* agent did, on this machine. It never contains the API key.
+where a tool has them (e.g. a batch's counts, an approval's id). `context` adds the fields of
+whoever the server acts for: the team (when the API's answers named it) and the key's
+fingerprint. The API keeps its own audit trail; this one is the agent operator's: what *this*
+agent did, on this machine. It never contains the API key.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +33,7 @@ class AuditLog:
 
     path: Path
     clock: Clock
+    context: Callable[[], Mapping[str, object]] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record(
@@ -49,6 +53,7 @@ class AuditLog:
             "id": entry_id,
             "reason": reason,
             "outcome": outcome,
+            **(self.context() if self.context is not None else {}),
             **extra,
         }
         text = json.dumps(line, ensure_ascii=False, sort_keys=False) + "\n"

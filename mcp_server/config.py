@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import enum
+import ipaddress
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -12,13 +13,15 @@ from typing import Literal
 
 from dnc_client.retry import DEFAULT_MAX_WAIT_S
 from dnc_client.spec import DEFAULT_WINDOW_S
+from mcp_server.approval import DEFAULT_APPROVAL_TTL_S
 from mcp_server.confirm import DEFAULT_TOKEN_TTL_S
 from mcp_server.errors import ConfigError
 from reference_server.local import default_data_dir  # one data dir for `dnc mcp` and the CLI
 
-__all__ = ["HOST", "McpConfig", "ToolMode", "default_data_dir", "parse_config"]
+__all__ = ["HOST", "McpConfig", "ToolMode", "default_data_dir", "is_loopback", "parse_config"]
 
-HOST = "127.0.0.1"  # streamable-http binds here only
+HOST = "127.0.0.1"  # the default: loopback only
+MIN_STATE_SECRET_BYTES = 32
 
 
 class ToolMode(enum.Enum):
@@ -41,13 +44,41 @@ class McpConfig:
     rate_window_s: float = DEFAULT_WINDOW_S
     max_wait_s: float = DEFAULT_MAX_WAIT_S
     token_ttl_s: float = DEFAULT_TOKEN_TTL_S
+    host: str = HOST
+    allowed_hosts: tuple[str, ...] = ()
+    allowed_origins: tuple[str, ...] = ()
+    public_url: str | None = None  # where humans reach the approval page (default: host:port)
+    stateless: bool = False
+    redis_url: str | None = None  # shared pending approvals for replicas
+    state_secret: str | None = None  # shared requestState key for replicas
+    confirm_with_token: bool = False
+    prefer_url_elicitation: bool = False
+    approval_ttl_s: float = DEFAULT_APPROVAL_TTL_S
+    approval_port: int = 0  # stdio mode: the approval page's loopback port (0: any free one)
+
+    @property
+    def multi_tenant(self) -> bool:
+        """One HTTP server for many teams: each request brings its own key."""
+        return (
+            self.transport == "streamable-http" and self.base_url is not None and not self.api_key
+        )
 
     def __repr__(self) -> str:
         key = "set" if self.api_key else "unset"
         return (
             f"McpConfig(base_url={self.base_url!r}, api_key={key}, mode={self.mode.value},"
-            f" transport={self.transport}, audit_path={str(self.audit_path)!r})"
+            f" transport={self.transport}, host={self.host!r}, multi_tenant={self.multi_tenant},"
+            f" redis={'set' if self.redis_url else 'unset'}, audit_path={str(self.audit_path)!r})"
         )
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -59,7 +90,63 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--transport", choices=["stdio", "streamable-http"], default="stdio")
-    parser.add_argument("--port", type=int, default=8000, help="streamable-http port (127.0.0.1)")
+    parser.add_argument("--host", default=HOST, help="streamable-http address (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="streamable-http port")
+    parser.add_argument(
+        "--allow-non-loopback",
+        action="store_true",
+        help="allow --host to be a non-loopback address (then --allowed-hosts is required)",
+    )
+    parser.add_argument(
+        "--allowed-hosts",
+        action="append",
+        default=[],
+        help="Host header values to accept, comma-separated, e.g. mcp.example.com (DNS rebinding)",
+    )
+    parser.add_argument(
+        "--allowed-origins",
+        action="append",
+        default=[],
+        help="Origin header values to accept, comma-separated, e.g. https://app.example.com",
+    )
+    parser.add_argument(
+        "--public-url",
+        help="base URL where humans reach this server's approval page (required off loopback)",
+    )
+    parser.add_argument(
+        "--stateless",
+        action="store_true",
+        help="streamable HTTP without sessions, for replicas behind a load balancer",
+    )
+    parser.add_argument(
+        "--redis-url",
+        help="Redis shared by replicas for pending approvals (DNC_MCP_REDIS_URL); no key is stored",
+    )
+    parser.add_argument(
+        "--confirm-with-token",
+        action="store_true",
+        help=(
+            "WEAKER: for clients without elicitation, confirm deletes with a token the model"
+            " relays instead of the approval page"
+        ),
+    )
+    parser.add_argument(
+        "--prefer-url-elicitation",
+        action="store_true",
+        help="ask on the approval page (URL elicitation) even when the client also takes forms",
+    )
+    parser.add_argument(
+        "--approval-ttl",
+        type=float,
+        default=DEFAULT_APPROVAL_TTL_S,
+        help="how long an approval request stays open, in seconds",
+    )
+    parser.add_argument(
+        "--approval-port",
+        type=int,
+        default=0,
+        help="stdio mode: loopback port of the approval page (default: any free port)",
+    )
     modes = parser.add_mutually_exclusive_group()
     modes.add_argument("--read-only", action="store_true", help="offer only dnc_check, dnc_list")
     modes.add_argument("--no-delete", action="store_true", help="offer everything but dnc_delete")
@@ -100,8 +187,11 @@ def parse_config(argv: Sequence[str], environ: Mapping[str, str] | None = None) 
     args = _parser().parse_args(list(argv))
     base_url = env.get("DNC_BASE_URL", "").strip() or None
     api_key = env.get("DNC_API_KEY", "").strip() or None
-    if base_url is not None and api_key is None:
-        raise ConfigError("DNC_BASE_URL is set but DNC_API_KEY is not: set the team's API key")
+    if base_url is not None and api_key is None and args.transport != "streamable-http":
+        raise ConfigError(
+            "DNC_BASE_URL is set but DNC_API_KEY is not: set the team's API key (or serve many"
+            " teams with --transport streamable-http, each request bringing its own key)"
+        )
     if base_url is not None and not base_url.startswith(("http://", "https://")):
         raise ConfigError("DNC_BASE_URL must start with http:// or https://")
     data_dir = args.data_dir or (
@@ -118,6 +208,32 @@ def parse_config(argv: Sequence[str], environ: Mapping[str, str] | None = None) 
         raise ConfigError("--rate-window and --token-ttl must be positive, --max-wait >= 0")
     if not 0 < args.port < 65536:
         raise ConfigError("--port must be 1-65535")
+    if not 0 <= args.approval_port < 65536:
+        raise ConfigError("--approval-port must be 0-65535")
+    if args.approval_ttl <= 0:
+        raise ConfigError("--approval-ttl must be positive")
+    allowed_hosts = _listed(args.allowed_hosts)
+    allowed_origins = _listed(args.allowed_origins)
+    if not is_loopback(args.host):
+        if not args.allow_non_loopback:
+            raise ConfigError(
+                f"--host {args.host} is not a loopback address: add --allow-non-loopback, with"
+                " --allowed-hosts (and --allowed-origins for browser clients) and --public-url"
+            )
+        if not allowed_hosts:
+            raise ConfigError("--allow-non-loopback needs --allowed-hosts (the names clients use)")
+        if not args.public_url:
+            raise ConfigError("--allow-non-loopback needs --public-url (for approval links)")
+    if args.public_url and not args.public_url.startswith(("http://", "https://")):
+        raise ConfigError("--public-url must start with http:// or https://")
+    if args.stateless and args.transport != "streamable-http":
+        raise ConfigError("--stateless applies to --transport streamable-http only")
+    state_secret = env.get("DNC_MCP_STATE_SECRET", "").strip() or None
+    if state_secret is not None and len(state_secret.encode()) < MIN_STATE_SECRET_BYTES:
+        raise ConfigError(f"DNC_MCP_STATE_SECRET must be at least {MIN_STATE_SECRET_BYTES} bytes")
+    redis_url = args.redis_url or env.get("DNC_MCP_REDIS_URL", "").strip() or None
+    if redis_url is not None and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("the Redis URL must start with redis://, rediss:// or unix://")
     mode = (
         ToolMode.READ_ONLY
         if args.read_only
@@ -136,4 +252,19 @@ def parse_config(argv: Sequence[str], environ: Mapping[str, str] | None = None) 
         rate_window_s=window,
         max_wait_s=max_wait,
         token_ttl_s=args.token_ttl,
+        host=args.host,
+        allowed_hosts=allowed_hosts,
+        allowed_origins=allowed_origins,
+        public_url=args.public_url.rstrip("/") if args.public_url else None,
+        stateless=args.stateless,
+        redis_url=redis_url,
+        state_secret=state_secret,
+        confirm_with_token=args.confirm_with_token,
+        prefer_url_elicitation=args.prefer_url_elicitation,
+        approval_ttl_s=args.approval_ttl,
+        approval_port=args.approval_port,
     )
+
+
+def _listed(values: Sequence[str]) -> tuple[str, ...]:
+    return tuple(v.strip().lower() for value in values for v in value.split(",") if v.strip())

@@ -5,7 +5,8 @@
 The "agent" is a script, not a model: it reads two prospect replies, fetches the
 `handle_opt_out_reply` prompt, records the opt-out with `dnc_add`, checks both prospects with
 `dnc_check`, and then tries to remove the opted-out person twice, once from a client without
-elicitation (a preview and a token, nothing deleted) and once from a client whose human says no.
+elicitation (a link to the approval page for the human, nothing deleted) and once from a client
+whose human says no.
 Everything runs in-process on a throw-away data dir; the user's own data dir is not touched.
 """
 
@@ -24,6 +25,7 @@ from mcp.client.session import ClientRequestContext
 from mcp.types import CallToolResult, ElicitRequestParams, ElicitResult, ErrorData, TextContent
 
 from mcp_server.config import McpConfig
+from mcp_server.http_app import loopback_page
 from mcp_server.logs import quieted
 from mcp_server.runtime import open_server
 
@@ -93,7 +95,7 @@ async def run_agent_demo(out: TextIO, data_dir: Path | None = None) -> None:
             data_dir=data_dir,
             audit_path=data_dir / "mcp-audit.jsonl",
         )
-        async with open_server(config) as running:
+        async with open_server(config) as running, loopback_page(running.approvals):
             await _session(out, running.server, config)
 
 
@@ -137,7 +139,7 @@ async def _session(out: TextIO, server: Any, config: McpConfig) -> None:
         w(f"-- The agent is asked to remove {target} (it must not happen without a human's yes)\n")
         w("   1. from a client WITHOUT elicitation:\n")
         preview = _content(await agent.call_tool("dnc_delete", {"url": target}))
-        w(f"     dnc_delete: {preview['status']}; token {preview['confirmation_token'][:18]}...\n")
+        w(f"     dnc_delete: {preview['status']}; the human must open {preview['approval_url']}\n")
         w(f"     server says: {preview['message'][:110]}...\n")
         still = _content(await agent.call_tool("dnc_check", {"url": target}))["onList"]
         w(f"     dnc_check afterwards: on the list = {still}\n")

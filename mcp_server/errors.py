@@ -4,6 +4,9 @@
     ├── ConfigError          unusable configuration (the message never holds a key's value)
     └── TokenRejected        a confirmation token cannot be used (the message says what to do)
 
+    dnc_client.errors.AuthenticationError
+    └── RequestKeyRejected   multi-tenant: the API rejected the key *this request* carried
+
 Errors of the DNC API itself are `dnc_client.errors` (one tree, one status map, shared with the
 human CLI); `agent_message` turns one of them into what the model should read and do next.
 Tools hand both to the model as the SDK's `ToolError`.
@@ -30,6 +33,7 @@ __all__ = [
     "ACCEPTED_URL_FORMATS",
     "ConfigError",
     "McpServerError",
+    "RequestKeyRejected",
     "TokenRejected",
     "agent_message",
 ]
@@ -52,8 +56,18 @@ class TokenRejected(McpServerError):
     """A confirmation token cannot be used; the message tells the agent what to do."""
 
 
+class RequestKeyRejected(AuthenticationError):
+    """Multi-tenant: the DNC API rejected the bearer key that this MCP request carried."""
+
+
 def agent_message(error: DncError) -> str:
     """What the model should read: what happened and what to do next. Never the API key."""
+    if isinstance(error, RequestKeyRejected):
+        return (
+            "The DNC API rejected the API key this MCP request carried (401). This is a"
+            " configuration problem: the MCP client must send the team's valid DNC API key as"
+            " 'Authorization: Bearer <key>'. Retrying will not help."
+        )
     if isinstance(error, InvalidUrlError):
         return (
             f"Not a LinkedIn profile URL ({error.message}). Use a profile URL in one of the"

@@ -1,8 +1,9 @@
 """Logging for `dnc mcp`: stderr only (stdout is the stdio protocol), no per-request chatter.
 
 httpx logs every request URL at INFO, and check URLs carry prospects' profile URLs in the query
-string; the SDK and the embedded reference server log each call. Those loggers are held at
-WARNING. Nothing here ever formats the API key.
+string; the SDK, uvicorn (the approval page, streamable HTTP) and the embedded reference server
+log each call or start-up step. Those loggers are held at WARNING. Nothing here ever formats
+an API key.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Final
 
 __all__ = ["NOISY_LOGGERS", "configure_logging", "quieted"]
 
-NOISY_LOGGERS: Final = ("httpx", "httpcore", "mcp", "reference_server")
+NOISY_LOGGERS: Final = ("httpx", "httpcore", "mcp", "reference_server", "uvicorn")
 
 
 def configure_logging(level: int = logging.INFO) -> None:

@@ -60,24 +60,30 @@ class DeleteResult(WireModel):
     """What `dnc_delete` did. Only `status: deleted` means the entry is gone."""
 
     status: Annotated[
-        Literal["deleted", "confirmation_required", "not_deleted"],
+        Literal["deleted", "approval_required", "not_deleted", "confirmation_required"],
         Field(
             description=(
-                "`deleted`: removed; `confirmation_required`: nothing deleted, a human must"
-                " approve and the call be repeated with `confirmation_token`; `not_deleted`:"
-                " the human declined or cancelled, nothing deleted"
+                "`deleted`: removed after a human's approval; `approval_required`: nothing"
+                " deleted, show `approval_url` to the human, who decides on that page;"
+                " `not_deleted`: the human declined or the request expired, nothing deleted;"
+                " `confirmation_required` (only with --confirm-with-token): nothing deleted,"
+                " a human must approve and the call be repeated with `confirmation_token`"
             )
         ),
     ]
     entry_id: str
     url: Annotated[str | None, Field(description="The entry's URL, when it could be found")]
     message: str
+    approval_url: Annotated[
+        str | None,
+        Field(description="The approval page for the human (only with approval_required)"),
+    ] = None
     confirmation_token: Annotated[
         str | None,
         Field(description="Single-use token for this entry (only with confirmation_required)"),
     ] = None
     expires_at: Annotated[
-        str | None, Field(description="ISO 8601 UTC expiry of confirmation_token")
+        str | None, Field(description="ISO 8601 UTC expiry of the approval or the token")
     ] = None
 
 

@@ -1,14 +1,14 @@
 """The MCP glue: tool and prompt registration over `mcp_server.tools`, nothing more."""
 
 # No `from __future__ import annotations`: the SDK evaluates the tools' annotations, and the
-# delete resolvers are closures it could not find by name.
+# parameter aliases below are local to `build_server`, where it could not find them by name.
 
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Final
 
 from mcp.server import MCPServer
-from mcp.server.mcpserver import Context, Elicit, ElicitationResult, Resolve
-from mcp.types import ToolAnnotations
+from mcp.server.mcpserver import Context, RequestStateSecurity
+from mcp.types import InputRequiredResult, ToolAnnotations
 from pydantic import Field
 
 from dnc_client.models import CheckResult
@@ -20,18 +20,11 @@ from dnc_client.spec import (
     LIST_OFFSET_MAX,
     URL_MAX_LENGTH,
 )
-from mcp_server import check_many, prompts, tools
+from mcp_server import check_many, consent, prompts, tools
 from mcp_server.config import ToolMode
-from mcp_server.confirm import confirmation_question
 from mcp_server.errors import ACCEPTED_URL_FORMATS
-from mcp_server.models import (
-    AddResult,
-    BatchAddResult,
-    DeleteConfirmation,
-    DeleteResult,
-    ListResult,
-)
-from mcp_server.tools import DeleteTarget, ToolDeps
+from mcp_server.models import AddResult, BatchAddResult, DeleteResult, ListResult
+from mcp_server.tools import ToolDeps
 
 __all__ = ["INSTRUCTIONS", "SERVER_NAME", "TOOLS_BY_MODE", "build_server"]
 
@@ -80,9 +73,23 @@ _DELETE = ToolAnnotations(
 )
 
 
-def build_server(deps: ToolDeps, *, mode: ToolMode = ToolMode.FULL) -> MCPServer:
-    """An MCPServer offering the tools `mode` allows, plus the opt-out prompt."""
-    server = MCPServer(SERVER_NAME, instructions=INSTRUCTIONS, version="0.1.0")
+def build_server(
+    deps: ToolDeps,
+    *,
+    mode: ToolMode = ToolMode.FULL,
+    request_state_security: RequestStateSecurity | None = None,
+) -> MCPServer:
+    """An MCPServer offering the tools `mode` allows, plus the opt-out prompt.
+
+    `request_state_security` seals the 2026-07-28 `requestState` (default: a key of this
+    process); replicas that share clients need one shared key.
+    """
+    server = MCPServer(
+        SERVER_NAME,
+        instructions=INSTRUCTIONS,
+        version="0.1.0",
+        request_state_security=request_state_security,
+    )
     offered = TOOLS_BY_MODE[mode]
 
     async def dnc_add(url: Url, reason: Reason = None) -> AddResult:
@@ -163,33 +170,37 @@ def build_server(deps: ToolDeps, *, mode: ToolMode = ToolMode.FULL) -> MCPServer
         """
         return await tools.list_entries(deps, limit, offset)
 
-    async def delete_target(entry_id: str | None, url: str | None) -> DeleteTarget:
-        return await tools.find_delete_target(deps, entry_id, url)
-
-    async def ask_human(
-        target: Annotated[DeleteTarget, Resolve(delete_target)], ctx: Context
-    ) -> Elicit[DeleteConfirmation] | None:
-        if not tools.can_ask_human(ctx.client_capabilities):
-            return None  # no form elicitation: the confirmation-token flow decides
-        question = confirmation_question(target.entry_id, target.url)
-        return Elicit(question, DeleteConfirmation)
+    EntryId = Annotated[
+        str | None,
+        Field(description="The entry id (dnc_...), from dnc_check or dnc_list."),
+    ]
+    TargetUrl = Annotated[
+        str | None,
+        Field(max_length=URL_MAX_LENGTH, description="Or the person's LinkedIn URL."),
+    ]
 
     async def dnc_delete(
-        target: Annotated[DeleteTarget, Resolve(delete_target)],
-        answer: Annotated[ElicitationResult[DeleteConfirmation], Resolve(ask_human)],
-        entry_id: Annotated[
-            str | None,
-            Field(description="The entry id (dnc_...), from dnc_check or dnc_list."),
-        ] = None,
-        url: Annotated[
-            str | None,
-            Field(max_length=URL_MAX_LENGTH, description="Or the person's LinkedIn URL."),
-        ] = None,
+        ctx: Context, entry_id: EntryId = None, url: TargetUrl = None
+    ) -> DeleteResult | InputRequiredResult:
+        """Remove a person from the Do-Not-Contact list, ONLY when a human explicitly approves.
+
+        Give exactly one of entry_id or url. Permanent: the person can be contacted again.
+        The human is asked directly when the client supports it; otherwise the result is an
+        approval link to show the human, who approves or declines on that page. Nothing you
+        pass to this tool can approve a deletion. Never delete because a prospect asks to be
+        contacted.
+        """
+        return await consent.obtain_consent_and_delete(deps, ctx, entry_id, url)
+
+    async def dnc_delete_with_token(
+        ctx: Context,
+        entry_id: EntryId = None,
+        url: TargetUrl = None,
         confirmation_token: Annotated[
             str | None,
             Field(description="Only from a previous dnc_delete preview, after a human's yes."),
         ] = None,
-    ) -> DeleteResult:
+    ) -> DeleteResult | InputRequiredResult:
         """Remove a person from the Do-Not-Contact list, ONLY when a human explicitly approves.
 
         Give exactly one of entry_id or url. Permanent: the person can be contacted again.
@@ -197,22 +208,16 @@ def build_server(deps: ToolDeps, *, mode: ToolMode = ToolMode.FULL) -> MCPServer
         returns a preview and a confirmation_token, and a second call with that token after
         the human said yes deletes. Never delete because a prospect asks to be contacted.
         """
-        said = tools.interpret_answer(answer)
-        if said == "yes":
-            return await tools.delete_confirmed(deps, target, confirmed_by="elicitation")
-        if said != "not_asked":
-            return tools.delete_not_confirmed(deps, target, said)
-        if confirmation_token is None:
-            return tools.preview_delete(deps, target)
-        return await tools.delete_with_token(deps, target, confirmation_token)
+        return await consent.obtain_consent_and_delete(deps, ctx, entry_id, url, confirmation_token)
 
+    delete_tool = dnc_delete_with_token if deps.policy.confirm_with_token else dnc_delete
     registry: dict[str, tuple[Callable[..., Awaitable[object]], str, ToolAnnotations]] = {
         "dnc_add": (dnc_add, "Add to DNC list", _ADD),
         "dnc_add_batch": (dnc_add_batch, "Add many to DNC list", _ADD),
         "dnc_check": (dnc_check, "Check DNC status", _READ),
         "dnc_check_many": (dnc_check_many, "Check many URLs' DNC status", _READ),
         "dnc_list": (dnc_list, "List DNC entries", _READ),
-        "dnc_delete": (dnc_delete, "Delete DNC entry (human-confirmed)", _DELETE),
+        "dnc_delete": (delete_tool, "Delete DNC entry (human-approved)", _DELETE),
     }
     for name in offered:
         fn, title, annotations = registry[name]

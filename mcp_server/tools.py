@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final, Literal
 
 from mcp.server.mcpserver import AcceptedElicitation, CancelledElicitation, DeclinedElicitation
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import ClientCapabilities
 
-from dnc_client import AsyncDncClient
 from dnc_client.errors import AuthenticationError, ConflictError, DncError, NotFoundError
-from dnc_client.models import BatchDetail, BatchResult, CheckResult
+from dnc_client.models import BatchDetail, BatchResult, CheckResult, DncEntry
 from dnc_client.spec import BATCH_MAX_ENTRIES, ENTRY_ID_PATTERN, LIST_LIMIT_MAX
+from mcp_server.api import DncApi
+from mcp_server.approval import ApprovalService
 from mcp_server.audit import AuditLog, iso_utc
 from mcp_server.confirm import ConfirmationTokens
 from mcp_server.errors import TokenRejected, agent_message
@@ -30,16 +30,17 @@ from mcp_server.models import (
     DeleteResult,
     ListResult,
 )
+from mcp_server.tenancy import SingleTenant, Tenancy
 
 __all__ = [
     "MAX_ID_SCAN_PAGES",
     "Answer",
+    "DeletePolicy",
     "DeleteTarget",
     "Progress",
     "ToolDeps",
     "add_url",
     "add_urls",
-    "can_ask_human",
     "check_url",
     "chunked",
     "delete_confirmed",
@@ -60,12 +61,26 @@ _ID_RE: Final = re.compile(ENTRY_ID_PATTERN)
 
 
 @dataclass(frozen=True)
-class ToolDeps:
-    """Everything the tools need; built once per server."""
+class DeletePolicy:
+    """How `dnc_delete` asks for the human's yes (see `mcp_server.consent`)."""
 
-    api: AsyncDncClient
+    confirm_with_token: bool = False  # the weaker echo-token flow for clients without elicitation
+    prefer_url_elicitation: bool = False  # URL mode even when the client also takes forms
+
+
+@dataclass(frozen=True)
+class ToolDeps:
+    """Everything the tools need; built once per server.
+
+    `api` acts with the server's key, or (multi-tenant) with the key of the request being served.
+    """
+
+    api: DncApi
     audit: AuditLog
     tokens: ConfirmationTokens
+    approvals: ApprovalService | None = None
+    tenancy: Tenancy = field(default_factory=SingleTenant)
+    policy: DeletePolicy = field(default_factory=DeletePolicy)
 
 
 @dataclass(frozen=True)
@@ -74,6 +89,8 @@ class DeleteTarget:
 
     entry_id: str
     url: str | None
+    created_at: str | None = None
+    team: str | None = None
 
 
 def _tool_error(error: DncError) -> ToolError:
@@ -253,13 +270,13 @@ async def find_delete_target(deps: ToolDeps, entry_id: str | None, url: str | No
                     "This URL is not on your team's Do-Not-Contact list; there is nothing to"
                     " delete."
                 )
-            return DeleteTarget(entry_id=found.entry.id, url=found.entry.url)
+            return _target(found.entry)
         assert entry_id is not None
         for page_number in range(MAX_ID_SCAN_PAGES):
             page = await deps.api.list(LIST_LIMIT_MAX, page_number * LIST_LIMIT_MAX)
             for entry in page.entries:
                 if entry.id == entry_id:
-                    return DeleteTarget(entry_id=entry.id, url=entry.url)
+                    return _target(entry)
             if page.total < page.limit:
                 raise ToolError(
                     f"No entry {entry_id} on your team's Do-Not-Contact list; nothing to delete."
@@ -270,10 +287,10 @@ async def find_delete_target(deps: ToolDeps, entry_id: str | None, url: str | No
     return DeleteTarget(entry_id=entry_id, url=None)
 
 
-def can_ask_human(capabilities: ClientCapabilities | None) -> bool:
-    """Whether the client takes form elicitation (a bare `elicitation: {}` counts, URL-only not)."""
-    elicitation = capabilities.elicitation if capabilities is not None else None
-    return elicitation is not None and (elicitation.form is not None or elicitation.url is None)
+def _target(entry: DncEntry) -> DeleteTarget:
+    return DeleteTarget(
+        entry_id=entry.id, url=entry.url, created_at=entry.created_at, team=entry.team_id
+    )
 
 
 def interpret_answer(answer: object) -> Answer:

@@ -42,13 +42,13 @@ async def test_check_many_answers_each_url_in_order_with_few_reads_and_reports_p
     async with make_stack() as stack, Client(stack.server, mode=mode) as client:
         tools = {tool.name: tool for tool in (await client.list_tools()).tools}
         await client.call_tool("dnc_add_batch", {"urls": listed})
-        reads_before = len(stack.deps.api.pacer.state._sent["read"])
+        reads_before = len(stack.api.pacer.state._sent["read"])
         result = data(
             await client.call_tool(
                 "dnc_check_many", {"urls": prospects}, progress_callback=on_progress
             )
         )
-        reads = len(stack.deps.api.pacer.state._sent["read"]) - reads_before
+        reads = len(stack.api.pacer.state._sent["read"]) - reads_before
     assert tools["dnc_check_many"].annotations is not None
     assert tools["dnc_check_many"].annotations.read_only_hint is True
     results = result["results"]

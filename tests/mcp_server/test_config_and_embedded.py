@@ -60,6 +60,17 @@ def test_read_only_and_no_delete_cannot_be_combined() -> None:
         ({"DNC_RATE_WINDOW_S": "soon"}, [], "DNC_RATE_WINDOW_S"),
         ({}, ["--port", "70000"], "--port"),
         ({}, ["--token-ttl", "-1"], "--token-ttl"),
+        ({}, ["--host", "0.0.0.0"], "--allow-non-loopback"),
+        ({}, ["--host", "10.0.0.5", "--allow-non-loopback"], "--allowed-hosts"),
+        (
+            {},
+            ["--host", "0.0.0.0", "--allow-non-loopback", "--allowed-hosts", "mcp.example.com"],
+            "--public-url",
+        ),
+        ({}, ["--stateless"], "--stateless"),
+        ({"DNC_MCP_STATE_SECRET": "short"}, [], "DNC_MCP_STATE_SECRET"),
+        ({}, ["--redis-url", "http://redis:6379"], "redis://"),
+        ({}, ["--approval-ttl", "0"], "--approval-ttl"),
     ],
 )
 def test_unusable_settings_are_refused_without_echoing_the_key(
@@ -77,3 +88,34 @@ def test_the_embedded_key_is_generated_once_private_and_reused(tmp_path: Path) -
     assert len(key) > 30
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert load_or_create_key(path) == key
+
+
+def test_without_a_key_one_http_server_serves_many_teams() -> None:
+    env = {"DNC_BASE_URL": "https://api.example.test/v1"}
+    hosted = parse_config(["--transport", "streamable-http"], environ=env)
+    single = parse_config(["--transport", "streamable-http"], environ=env | {"DNC_API_KEY": SECRET})
+    embedded = parse_config(["--transport", "streamable-http"], environ={})
+    assert hosted.multi_tenant is True
+    assert single.multi_tenant is False
+    assert embedded.multi_tenant is False
+
+
+def test_a_public_server_takes_its_allow_lists_and_keeps_secrets_out_of_its_repr() -> None:
+    flags = [
+        "--transport", "streamable-http", "--host", "0.0.0.0", "--allow-non-loopback",
+        "--allowed-hosts", "mcp.example.com,MCP.example.com:443", "--allowed-origins",
+        "https://app.example.com", "--public-url", "https://mcp.example.com/", "--stateless",
+        "--redis-url", "redis://:hunter2@redis:6379/0",
+    ]  # fmt: skip
+    config = parse_config(flags, environ={"DNC_MCP_STATE_SECRET": "s" * 40})
+    assert config.allowed_hosts == ("mcp.example.com", "mcp.example.com:443")
+    assert config.allowed_origins == ("https://app.example.com",)
+    assert config.public_url == "https://mcp.example.com"
+    assert config.stateless is True
+    assert "hunter2" not in repr(config)
+    assert "s" * 40 not in repr(config)
+
+
+def test_the_weaker_token_flow_is_opt_in() -> None:
+    assert parse_config([], environ={}).confirm_with_token is False
+    assert parse_config(["--confirm-with-token"], environ={}).confirm_with_token is True

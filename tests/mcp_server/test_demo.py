@@ -28,7 +28,7 @@ async def test_the_demo_records_the_opt_out_checks_both_and_refuses_to_delete(
     assert "dnc_add: added dnc_" in text
     assert "jane-doe-demo/: ON THE LIST -> do not contact" in text
     assert "tom-baker-demo: not listed -> may reply" in text
-    assert "dnc_delete: confirmation_required" in text
+    assert "dnc_delete: approval_required; the human must open http://127.0.0.1:" in text
     assert "The human answers: decline" in text
     assert "dnc_delete: not_deleted" in text
     assert text.count("on the list = True") == 2

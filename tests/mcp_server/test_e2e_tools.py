@@ -18,8 +18,12 @@ from mcp.types import CallToolResult, ElicitRequestParams, ElicitResult, ErrorDa
 from mcp_server.config import ToolMode
 from mcp_server.confirm import TOKEN_PREFIX
 from mcp_server.testing import Stack, StackFactory
+from mcp_server.tools import DeletePolicy
 
 pytestmark = pytest.mark.anyio
+
+# `dnc mcp --confirm-with-token`: the weaker echo-token flow for clients without elicitation.
+TOKEN_MODE = DeletePolicy(confirm_with_token=True)
 
 
 @pytest.fixture(params=["auto", "legacy"])
@@ -91,7 +95,7 @@ async def test_every_tool_is_listed_with_annotations_and_typed_schemas(
         assert annotations.idempotent_hint is True
         assert annotations.destructive_hint is False
     delete_params = tools["dnc_delete"].input_schema["properties"]
-    assert set(delete_params) == {"entry_id", "url", "confirmation_token"}
+    assert set(delete_params) == {"entry_id", "url"}  # no token: nothing the model says deletes
     assert tools["dnc_list"].input_schema["properties"]["limit"]["maximum"] == 1000
     assert tools["dnc_add"].input_schema["properties"]["url"]["maxLength"] == 2048
 
@@ -292,7 +296,7 @@ async def test_an_elicitation_client_cannot_skip_the_question_with_a_token(
     make_stack: StackFactory, mode: str
 ) -> None:
     no = Answering("decline")
-    async with make_stack() as stack:
+    async with make_stack(policy=TOKEN_MODE) as stack:
         async with Client(stack.server, mode=mode) as plain:
             await plain.call_tool("dnc_add", {"url": "in/johnsmith"})
             preview = data(await plain.call_tool("dnc_delete", {"url": "in/johnsmith"}))
@@ -303,13 +307,13 @@ async def test_an_elicitation_client_cannot_skip_the_question_with_a_token(
     assert result["status"] == "not_deleted"
 
 
-# ---- delete with confirmation tokens (no elicitation) -------------------------------------
+# ---- delete with confirmation tokens (--confirm-with-token, no elicitation) --------------
 
 
-async def test_without_elicitation_the_first_delete_call_only_previews(
+async def test_in_token_mode_the_first_delete_call_only_previews(
     make_stack: StackFactory, mode: str
 ) -> None:
-    async with make_stack() as stack, Client(stack.server, mode=mode) as client:
+    async with make_stack(policy=TOKEN_MODE) as stack, Client(stack.server, mode=mode) as client:
         entry = data(await client.call_tool("dnc_add", {"url": "in/johnsmith"}))["entry"]
         preview = data(await client.call_tool("dnc_delete", {"entry_id": entry["$id"]}))
         assert await on_list(stack, "in/johnsmith")
@@ -327,7 +331,7 @@ async def test_without_elicitation_the_first_delete_call_only_previews(
 
 
 async def test_a_token_is_single_use(make_stack: StackFactory, mode: str) -> None:
-    async with make_stack() as stack, Client(stack.server, mode=mode) as client:
+    async with make_stack(policy=TOKEN_MODE) as stack, Client(stack.server, mode=mode) as client:
         await client.call_tool("dnc_add", {"url": "in/johnsmith"})
         token = data(await client.call_tool("dnc_delete", {"url": "in/johnsmith"}))[
             "confirmation_token"
@@ -344,7 +348,7 @@ async def test_a_token_is_single_use(make_stack: StackFactory, mode: str) -> Non
 async def test_a_token_for_another_entry_deletes_nothing(
     make_stack: StackFactory, mode: str
 ) -> None:
-    async with make_stack() as stack, Client(stack.server, mode=mode) as client:
+    async with make_stack(policy=TOKEN_MODE) as stack, Client(stack.server, mode=mode) as client:
         await client.call_tool("dnc_add", {"url": "in/alice"})
         await client.call_tool("dnc_add", {"url": "in/bob"})
         token = data(await client.call_tool("dnc_delete", {"url": "in/alice"}))[
@@ -362,7 +366,10 @@ async def test_a_token_for_another_entry_deletes_nothing(
 
 
 async def test_an_expired_token_deletes_nothing(make_stack: StackFactory, mode: str) -> None:
-    async with make_stack(token_ttl_s=120) as stack, Client(stack.server, mode=mode) as client:
+    async with (
+        make_stack(policy=TOKEN_MODE, token_ttl_s=120) as stack,
+        Client(stack.server, mode=mode) as client,
+    ):
         await client.call_tool("dnc_add", {"url": "in/johnsmith"})
         token = data(await client.call_tool("dnc_delete", {"url": "in/johnsmith"}))[
             "confirmation_token"
@@ -377,7 +384,7 @@ async def test_an_expired_token_deletes_nothing(make_stack: StackFactory, mode: 
 
 
 async def test_a_made_up_token_deletes_nothing(make_stack: StackFactory, mode: str) -> None:
-    async with make_stack() as stack, Client(stack.server, mode=mode) as client:
+    async with make_stack(policy=TOKEN_MODE) as stack, Client(stack.server, mode=mode) as client:
         await client.call_tool("dnc_add", {"url": "in/johnsmith"})
         args = {"url": "in/johnsmith", "confirmation_token": TOKEN_PREFIX + "guess"}
         result = await client.call_tool("dnc_delete", args)

@@ -179,7 +179,7 @@ async def test_streamable_http_serves_on_loopback_in_both_protocol_modes(tmp_pat
     ):
         try:
             with anyio.fail_after(20):
-                while "Uvicorn running" not in stderr_path.read_text():
+                while "streamable HTTP ready" not in stderr_path.read_text():
                     assert process.poll() is None, stderr_path.read_text()
                     await anyio.sleep(0.05)
             for mode in ("auto", "legacy"):
@@ -199,3 +199,39 @@ async def test_streamable_http_serves_on_loopback_in_both_protocol_modes(tmp_pat
             stdout = process.communicate(timeout=20)[0]
     assert stdout == b""  # logs go to stderr, never stdout
     assert f"http://127.0.0.1:{port}/mcp" in stderr_path.read_text()
+
+
+@pytest.mark.node
+@pytest.mark.parametrize(("choice", "listed"), [("approve", False), ("decline", True)])
+def test_a_url_only_typescript_client_is_sent_to_the_approval_page_which_decides(
+    tmp_path: Path, choice: str, listed: bool
+) -> None:
+    node = ensure_node_client()
+    completed = subprocess.run(
+        [
+            node,
+            str(NODE_CLIENT / "drive_url_elicitation.mjs"),
+            choice,
+            "linkedin.com/in/url-mode-person",
+            "--",
+            *SERVER_COMMAND,
+        ],
+        cwd=REPO_ROOT,
+        env=server_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    report = json.loads(completed.stdout)
+    first = report["asked"][0]
+    assert first["mode"] == "url"
+    assert first["url"].startswith("http://127.0.0.1:")
+    assert f"/approve/{first['elicitationId']}" in first["url"]
+    assert report["asked"][1] == {"page": 200, "decided": 200}
+    assert report["checked"]["onList"] is listed
+    deleted = report["deleted"]["structuredContent"]
+    assert deleted["status"] == ("not_deleted" if listed else "deleted")
+    key = (tmp_path / KEY_NAME).read_text().strip()
+    assert key not in completed.stdout + completed.stderr

@@ -7,12 +7,6 @@ from typing import Any
 import pytest
 from mcp.server.mcpserver import AcceptedElicitation, CancelledElicitation, DeclinedElicitation
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import (
-    ClientCapabilities,
-    ElicitationCapability,
-    FormElicitationCapability,
-    UrlElicitationCapability,
-)
 
 from dnc_client.models import BatchDetail, BatchResult
 from mcp_server import tools
@@ -116,7 +110,7 @@ async def test_a_batch_whose_first_request_fails_is_a_tool_error(
     make_stack: StackFactory,
 ) -> None:
     async with make_stack(rate_limits={"write": 30, "read": 60, "batch": 1}, max_wait_s=0) as stack:
-        await stack.deps.api.pacer.acquire("batch")
+        await stack.api.pacer.acquire("batch")
         with pytest.raises(ToolError, match="rate limit"):
             await tools.add_urls(stack.deps, ["in/person-001"], None)
 
@@ -127,26 +121,9 @@ async def test_delete_by_id_shows_the_url_found_by_scanning_the_list(
     async with make_stack() as stack:
         entry = await stack.deps.api.add("in/janedoe")
         target = await tools.find_delete_target(stack.deps, entry.id, None)
-    assert target == tools.DeleteTarget(entry_id=entry.id, url="https://linkedin.com/in/janedoe")
-
-
-@pytest.mark.parametrize(
-    ("capabilities", "expected"),
-    [
-        (None, False),
-        (ClientCapabilities(), False),
-        (ClientCapabilities(elicitation=ElicitationCapability()), True),
-        (
-            ClientCapabilities(elicitation=ElicitationCapability(form=FormElicitationCapability())),
-            True,
-        ),
-        (
-            ClientCapabilities(elicitation=ElicitationCapability(url=UrlElicitationCapability())),
-            False,
-        ),
-    ],
-)
-def test_the_human_is_asked_only_when_the_client_takes_form_elicitation(
-    capabilities: ClientCapabilities | None, expected: bool
-) -> None:
-    assert tools.can_ask_human(capabilities) is expected
+    assert target == tools.DeleteTarget(
+        entry_id=entry.id,
+        url="https://linkedin.com/in/janedoe",
+        created_at=entry.created_at,
+        team="team_a",
+    )

@@ -1,0 +1,86 @@
+"""The human at a browser: opens an approval link, reads the page, submits its form.
+
+Real HTTP to the page `dnc mcp` serves. A browser sends the page's own origin in `Origin`
+when it posts the page's form; the attacks in the tests change exactly one thing at a time.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from urllib.parse import urlencode, urlsplit
+
+import httpx
+
+from mcp_server.approval.security import origin_of
+
+_SECRET = re.compile(r'name="secret" value="([^"]+)"')
+_ACTION = re.compile(r'<form method="post" action="([^"]+)"')
+
+
+@dataclass(frozen=True)
+class Page:
+    status: int
+    text: str
+    headers: httpx.Headers
+
+    @property
+    def secret(self) -> str:
+        found = _SECRET.search(self.text)
+        assert found is not None, f"no form on the page: {self.text[:300]}"
+        return html.unescape(found.group(1))
+
+    @property
+    def action(self) -> str:
+        found = _ACTION.search(self.text)
+        assert found is not None, "no form on the page"
+        return html.unescape(found.group(1))
+
+    @property
+    def has_form(self) -> bool:
+        return _SECRET.search(self.text) is not None
+
+
+async def open_page(link: str, **headers: str) -> Page:
+    async with httpx.AsyncClient(timeout=30) as http:
+        response = await http.get(link, headers=headers)
+    return Page(response.status_code, response.text, response.headers)
+
+
+async def submit(
+    link: str,
+    decision: str,
+    secret: str | None,
+    *,
+    origin: str | None = "",
+    host: str | None = None,
+    content_type: str = "application/x-www-form-urlencoded",
+    sec_fetch_site: str | None = None,
+) -> Page:
+    """POST the page's form; `origin=""` means the page's own origin, None sends none."""
+    headers = {"content-type": content_type}
+    if origin is not None:
+        headers["origin"] = origin or origin_of(link)
+    if host is not None:
+        headers["host"] = host
+    if sec_fetch_site is not None:
+        headers["sec-fetch-site"] = sec_fetch_site
+    fields = {"decision": decision} | ({"secret": secret} if secret is not None else {})
+    async with httpx.AsyncClient(timeout=30) as http:
+        response = await http.post(link, content=urlencode(fields), headers=headers)
+    return Page(response.status_code, response.text, response.headers)
+
+
+async def approve(link: str) -> Page:
+    """What a person does: open the link, read, press Approve."""
+    page = await open_page(link)
+    assert page.status == 200, page.text
+    assert urlsplit(page.action).path == urlsplit(link).path
+    return await submit(link, "approve", page.secret)
+
+
+async def decline(link: str) -> Page:
+    page = await open_page(link)
+    assert page.status == 200, page.text
+    return await submit(link, "decline", page.secret)

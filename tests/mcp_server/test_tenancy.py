@@ -1,0 +1,76 @@
+"""Per-request team keys: parsing, fingerprints, the 401 middleware, the in-memory key vault."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+
+from mcp_server.approval import KeyVault
+from mcp_server.tenancy import TeamKeyMiddleware, bearer_key, current_key, key_fingerprint
+from mcp_server.testing import FrozenClock
+
+pytestmark = pytest.mark.anyio
+KEY = "sk_live_tenancy_secret_7d2c9e"
+
+
+@pytest.mark.parametrize(
+    ("header", "key"),
+    [
+        (f"Bearer {KEY}", KEY),
+        (f"bearer   {KEY}  ", KEY),
+        ("Bearer", None),
+        ("Bearer two parts", None),
+        (f"Basic {KEY}", None),
+        ("", None),
+    ],
+)
+def test_the_key_is_read_from_a_bearer_authorization_header(header: str, key: str | None) -> None:
+    assert bearer_key({"authorization": header} if header else {}) == key
+
+
+def test_a_fingerprint_names_a_key_without_revealing_it() -> None:
+    fingerprint = key_fingerprint(KEY)
+    assert fingerprint == key_fingerprint(KEY)
+    assert fingerprint.startswith("fp_")
+    assert len(fingerprint) == 19
+    assert KEY not in fingerprint
+    assert key_fingerprint(KEY + "x") != fingerprint
+
+
+def _app() -> TeamKeyMiddleware:
+    async def whoami(request: Request) -> PlainTextResponse:
+        key = current_key()
+        return PlainTextResponse(key_fingerprint(key) if key else "nobody")
+
+    routes = [Route("/mcp", whoami, methods=["POST"]), Route("/approve/x", whoami)]
+    return TeamKeyMiddleware(Starlette(routes=routes), path="/mcp")
+
+
+async def test_the_middleware_refuses_mcp_requests_without_a_key_and_passes_others() -> None:
+    transport = httpx.ASGITransport(app=_app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
+        refused = await http.post("/mcp")
+        served = await http.post("/mcp", headers={"authorization": f"Bearer {KEY}"})
+        page = await http.get("/approve/x")
+    assert refused.status_code == 401
+    assert refused.headers["www-authenticate"] == 'Bearer realm="dnc-mcp"'
+    assert served.text == key_fingerprint(KEY)
+    assert page.text == "nobody"  # the human's page needs no key
+    assert current_key() is None  # nothing lingers after the request
+
+
+def test_the_vault_holds_a_key_until_the_approval_ends_or_expires() -> None:
+    clock = FrozenClock()
+    vault = KeyVault(clock=clock)
+    vault.hold("apr_1", KEY, until=clock.now + 10)
+    vault.hold("apr_2", KEY, until=clock.now + 100)
+    assert vault.key_for("apr_1") == KEY
+    assert KEY not in repr(vault)
+    vault.drop("apr_2")
+    clock.advance(10)
+    assert vault.key_for("apr_1") is None
+    assert len(vault) == 0
