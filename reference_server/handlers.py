@@ -43,9 +43,9 @@ def operation(operation_id: str, handler: Handler) -> Callable[[Request], Awaita
     async def endpoint(request: Request) -> Response:
         service = service_of(request)
         try:
-            principal = service.auth.authenticate(request.headers.get("authorization"))
+            principal = await service.auth.authenticate(request.headers.get("authorization"))
             request.state.principal = principal
-            decision = service.admit(principal, operation_id)
+            decision = await service.admit(principal, operation_id)
         except ApiError as error:
             return error_response(error)
         rate_headers = decision.headers()
