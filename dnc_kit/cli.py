@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 # name -> (module with a `main(argv) -> int`, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("reference_server.cli", "run the reference DNC API server"),
+    "db": ("reference_server.db_cli", "migrate the PostgreSQL schema of the reference server"),
+    "keys": ("reference_server.keys_cli", "create, list and revoke stored API keys"),
     "conformance": ("contract_tests.cli", "check a deployment against openapi.yaml"),
     "mcp": ("mcp_server.cli", "run the MCP server for AI agents"),
     "demo": ("dnc_kit.demo", "start the reference server, run the suite, show an agent session"),

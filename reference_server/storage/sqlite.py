@@ -42,7 +42,7 @@ from reference_server.storage.sqlite_sql import (
     SCHEMA,
 )
 
-__all__ = ["SqliteStorage"]
+__all__ = ["SqliteStorage", "has_active_keys"]
 
 T = TypeVar("T")
 
@@ -52,6 +52,21 @@ class _Deferred:
 
 
 _DEFER = _Deferred()
+
+
+def has_active_keys(path: str) -> bool:
+    """Whether the SQLite file holds stored API keys that are not revoked (the CLI then
+    creates no demo keys). A missing file or an older schema holds none."""
+    if path == ":memory:" or path.startswith("file:") or not Path(path).is_file():
+        return False
+    conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
+    try:
+        row = conn.execute("SELECT 1 FROM api_keys WHERE revoked_ms IS NULL LIMIT 1").fetchone()
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        conn.close()
+    return row is not None
 
 
 def _entry(row: tuple[str, str, str, int]) -> Entry:
