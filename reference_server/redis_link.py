@@ -27,7 +27,7 @@ __all__ = ["RedisLink", "team_key"]
 
 T = TypeVar("T")
 
-TIMEOUT_S = 0.5
+TIMEOUT_S = 1.0
 COOL_DOWN_S = 1.0
 MAX_CONNECTIONS = 64
 
@@ -52,17 +52,20 @@ class RedisLink:
         return self._client
 
     async def open(self) -> None:
-        self._client = aioredis.Redis.from_url(
+        # A blocking pool: a burst beyond MAX_CONNECTIONS waits for a free connection
+        # (up to TIMEOUT_S) instead of failing as if Redis were down.
+        pool = aioredis.BlockingConnectionPool.from_url(
             self._url,
+            max_connections=MAX_CONNECTIONS,
+            timeout=TIMEOUT_S,
             socket_timeout=TIMEOUT_S,
             socket_connect_timeout=TIMEOUT_S,
-            retry=Retry(NoBackoff(), 0),
-            max_connections=MAX_CONNECTIONS,
         )
+        self._client = aioredis.Redis(connection_pool=pool, retry=Retry(NoBackoff(), 0))
 
     async def close(self) -> None:
         if self._client is not None:
-            await self._client.aclose()
+            await self._client.aclose(close_connection_pool=True)
             self._client = None
 
     @property
