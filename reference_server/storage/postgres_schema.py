@@ -10,9 +10,11 @@ Team isolation is enforced by the database ("permissions enforced at database le
   only the privileges the five operations need, and no privilege at all on `api_keys`.
 - two questions must be answered before or beyond the caller's team, each by one narrow
   SECURITY DEFINER function: "which active key has this digest" (authentication) and "does
-  this entry id exist in another team" (403 versus 404). Inside them `dnc.definer` is 'on',
-  which a policy scoped to the migrating role (the owner; `TO CURRENT_USER`) honours for
-  reads; `dnc_app` itself can set that variable but no policy applies it to `dnc_app`.
+  this entry id exist in another team" (403 versus 404). While they run, `dnc.definer` is
+  'on' (set and cleared by the function body: a function's own SET clause for a custom
+  variable needs a superuser), which a policy scoped to the migrating role (the owner;
+  `TO CURRENT_USER`) honours; `dnc_app` can set that variable too, but no policy applies it
+  to `dnc_app`.
 """
 
 from __future__ import annotations
@@ -84,15 +86,21 @@ CREATE POLICY definer_read ON audit FOR SELECT TO CURRENT_USER USING ({_DEFINER}
 
 -- 403 versus 404 for a delete: answers only "does this id exist in another team".
 CREATE FUNCTION dnc_entry_in_other_team(entry_id text) RETURNS boolean
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, public
-    SET dnc.definer = 'on'
 AS $$
+DECLARE
+    found boolean;
+BEGIN
+    PERFORM set_config('dnc.definer', 'on', true);
     SELECT EXISTS (
         SELECT 1 FROM public.entries e
         WHERE e.id = entry_id
           AND e.team_id IS DISTINCT FROM NULLIF(current_setting('dnc.team_id', true), '')
-    )
+    ) INTO found;
+    PERFORM set_config('dnc.definer', '', true);
+    RETURN found;
+END
 $$;
 REVOKE ALL ON FUNCTION dnc_entry_in_other_team(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dnc_entry_in_other_team(text) TO {APP_ROLE};
@@ -121,13 +129,17 @@ CREATE POLICY definer_all ON api_keys TO CURRENT_USER USING ({_DEFINER}) WITH CH
 -- Authentication before the team is known: the active key with this digest, nothing else.
 CREATE FUNCTION dnc_find_key(key_digest bytea)
     RETURNS TABLE (id text, team_id text, name text, fingerprint text, created_ms bigint)
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, public
-    SET dnc.definer = 'on'
 AS $$
-    SELECT k.id, k.team_id, k.name, k.fingerprint, k.created_ms
-    FROM public.api_keys k
-    WHERE k.digest = key_digest AND k.revoked_ms IS NULL
+BEGIN
+    PERFORM set_config('dnc.definer', 'on', true);
+    RETURN QUERY
+        SELECT k.id, k.team_id, k.name, k.fingerprint, k.created_ms
+        FROM public.api_keys k
+        WHERE k.digest = key_digest AND k.revoked_ms IS NULL;
+    PERFORM set_config('dnc.definer', '', true);
+END
 $$;
 REVOKE ALL ON FUNCTION dnc_find_key(bytea) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dnc_find_key(bytea) TO {APP_ROLE};
