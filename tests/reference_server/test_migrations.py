@@ -7,7 +7,6 @@ import asyncio
 from types import SimpleNamespace
 from typing import Any
 
-import anyio
 import psycopg
 import pytest
 
@@ -155,4 +154,3 @@ async def test_a_database_owner_can_migrate_and_serve_with_isolation_intact(
     # The owner itself is filtered too (FORCE): outside the server's context it sees nothing.
     with psycopg.connect(owner_database) as conn:
         assert conn.execute("SELECT count(*) FROM entries").fetchone() == (0,)
-    await anyio.sleep(0)

@@ -91,7 +91,9 @@ def test_a_check_on_one_instance_sees_an_add_made_through_the_other_at_once(
             assert gone.json()["data"]["onList"] is False
 
 
-async def _burst(requests: list[tuple[str, str, dict[str, str]]]) -> list[httpx.Response]:
+async def _burst(
+    requests: list[tuple[str, dict[str, str], dict[str, str]]],
+) -> list[httpx.Response]:
     limits = httpx.Limits(max_connections=100)
     async with httpx.AsyncClient(limits=limits, timeout=30) as client:
         return await asyncio.gather(
@@ -156,7 +158,7 @@ def test_a_kill_9_of_one_instance_during_writes_loses_no_acknowledged_write(
 
                 async def killer() -> None:
                     with anyio.fail_after(60):
-                        while len(acknowledged) < 150:
+                        while len(acknowledged) < 150:  # noqa: ASYNC110 (polls a set)
                             await asyncio.sleep(0.01)
                     victim.kill()
 

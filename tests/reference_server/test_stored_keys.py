@@ -38,7 +38,8 @@ async def _create(where: dict[str, Any], capsys: pytest.CaptureFixture[str], tea
     assert await keys(where, "create", "--team", team, "--name", "ci") == 0
     out, err = capsys.readouterr()
     key = out.strip()
-    assert key.startswith("dnck_") and len(key) > 40
+    assert key.startswith("dnck_")
+    assert len(key) > 40
     assert "shown only now" in err
     return key
 
