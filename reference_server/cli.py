@@ -192,7 +192,7 @@ def _sqlite_has_stored_keys(db: str) -> bool:
     return has_active_keys(db)
 
 
-def serve(app: ASGIApp, host: str, port: int) -> bool:
+def serve(app: ASGIApp, host: str, port: int, *, loop: str = "auto", http: str = "auto") -> bool:
     """Run `app` under uvicorn until SIGINT/SIGTERM; True if it ever started listening.
 
     Shared with the benchmarks so that every app they compare is served the same way.
@@ -205,6 +205,8 @@ def serve(app: ASGIApp, host: str, port: int) -> bool:
         log_config=None,  # keep our JSON handlers; uvicorn's would print its own format
         access_log=False,  # our access log omits query strings (they carry personal data)
         timeout_graceful_shutdown=10,
+        loop=loop,
+        http=http,
     )
     server = _Server(config)
     # uvicorn installs SIGINT/SIGTERM handlers: stop accepting, finish in-flight requests,

@@ -39,6 +39,7 @@ def worker_settings_env(settings: Settings, *, access_log: bool, log_level: str)
         "database_url": settings.database_url,
         "redis_url": settings.redis_url,
         "rate_window_s": settings.rate_window_s,
+        "rate_limits": dict(settings.rate_limits),
         "access_log": access_log,
         "log_level": log_level,
     }
@@ -87,6 +88,9 @@ def serve_workers(
     workers: int,
     env: Mapping[str, str],
     announce: Callable[[str, int], None],
+    *,
+    loop: str = "auto",
+    http: str = "auto",
 ) -> int:
     os.environ.update(env)
     config = uvicorn.Config(
@@ -99,6 +103,8 @@ def serve_workers(
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=10,
+        loop=loop,
+        http=http,
     )
     sock = config.bind_socket()
     bound_host, bound_port = sock.getsockname()[:2]
