@@ -21,6 +21,7 @@ import os
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import warnings
 from collections.abc import Iterator
@@ -28,11 +29,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PostgresServer", "RedisServer", "ServerStartError", "free_port"]
+__all__ = ["PostgresServer", "RedisServer", "ServerStartError", "free_port", "server_dir"]
 
 
 class ServerStartError(RuntimeError):
     """A real server needed by the tests could not be started; the message says why."""
+
+
+@contextlib.contextmanager
+def server_dir(prefix: str) -> Iterator[Path]:
+    """A scratch directory outside pytest's basetemp: pytest prunes old basetemp directories
+    when any other pytest run starts, which would pull a data directory from under a server
+    that is still running."""
+    with tempfile.TemporaryDirectory(prefix=f"dnc-{prefix}-", ignore_cleanup_errors=True) as d:
+        yield Path(d)
 
 
 def free_port() -> int:

@@ -22,7 +22,7 @@ import pytest
 from reference_server import Settings
 from reference_server.storage.postgres_migrate import migrate
 from reference_server.testing import FakeClock, inprocess_client
-from tests.real_servers import PostgresServer, RedisServer
+from tests.real_servers import PostgresServer, RedisServer, server_dir
 
 API_KEYS = {
     "key-team-a-primary": "team_a",
@@ -49,14 +49,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
-    with PostgresServer.started(tmp_path_factory.mktemp("postgres")) as server:
+def pg_server() -> Iterator[PostgresServer]:
+    with server_dir("postgres") as where, PostgresServer.started(where) as server:
         yield server
 
 
 @pytest.fixture(scope="session")
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    with RedisServer.started(tmp_path_factory.mktemp("redis")) as server:
+def redis_server() -> Iterator[RedisServer]:
+    with server_dir("redis") as where, RedisServer.started(where) as server:
         yield server
 
 

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
 from dnc_kit.cli import main as dnc
-from tests.real_servers import PostgresServer, RedisServer
+from tests.real_servers import PostgresServer, RedisServer, server_dir
 from tests.reference_server.instances import Instance, dnc_serve
 
 pytestmark = [pytest.mark.slow, pytest.mark.subprocess]
@@ -26,12 +25,13 @@ UNAVAILABLE = {
 
 
 @pytest.fixture(scope="module")
-def own_stores(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[PostgresServer, RedisServer]]:
+def own_stores() -> Iterator[tuple[PostgresServer, RedisServer]]:
     """Servers of this module alone: the tests kill them."""
-    root: Path = tmp_path_factory.mktemp("outage")
-    with PostgresServer.started(root) as pg, RedisServer.started(root / "redis") as redis:
+    with (
+        server_dir("outage") as root,
+        PostgresServer.started(root) as pg,
+        RedisServer.started(root / "redis") as redis,
+    ):
         yield pg, redis
 
 
