@@ -140,6 +140,37 @@ async def _batches(host: str, port: int, tag: str) -> list[float]:
         conn.close()
 
 
+def _encoder_figures() -> str:
+    """Microseconds to encode a check answer and a 1,000-entry list page: ours vs orjson."""
+    import json
+    import timeit
+
+    from reference_server.responses import ApiJSONResponse
+
+    entry = {
+        "$id": "dnc_12345abcdeABCDE12345",
+        "teamId": "team_0001",
+        "url": "https://linkedin.com/in/p-0001-001",
+        "$createdAt": "2025-11-18T10:30:00.000Z",
+        "$updatedAt": "2025-11-18T10:30:00.000Z",
+    }
+    check = {"error": None, "data": {"onList": True, "entry": entry}}
+    page = {"error": None, "data": {"entries": [entry] * 1000, "total": 1000}}
+    ours = ApiJSONResponse.__new__(ApiJSONResponse)
+    try:
+        import orjson
+
+        other: tuple[str, object] = ("orjson", orjson.dumps)
+    except ImportError:
+        other = ("json.dumps (orjson not installed)", json.dumps)
+    cells = []
+    for name, body, n in (("check answer", check, 20_000), ("1,000-entry page", page, 50)):
+        mine = timeit.timeit(lambda b=body: ours.render(b), number=n) / n * 1e6  # type: ignore[misc]
+        fast = timeit.timeit(lambda b=body: other[1](b), number=n) / n * 1e6  # type: ignore[operator, misc]
+        cells.append(f"{name}: {mine:.1f} us ours, {fast:.1f} us {other[0]}")
+    return "; ".join(cells)
+
+
 def run_many_teams() -> None:
     from tests.real_servers import PostgresServer, RedisServer
 
@@ -191,6 +222,7 @@ def run_many_teams() -> None:
             + (f"  ({result.errors} errors)" if result.errors else "")
         )
     print("  (ratio: req/s over the bare endpoint on the same loop; p99x: p99 over its p99)")
+    print(f"  JSON encoding per response: {_encoder_figures()}")
     for name, times in batches.items():
         print(
             f"  batch of 1,000 new URLs, {labels[name].removeprefix('check, '):<40}"

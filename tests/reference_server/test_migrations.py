@@ -154,3 +154,14 @@ async def test_a_database_owner_can_migrate_and_serve_with_isolation_intact(
     # The owner itself is filtered too (FORCE): outside the server's context it sees nothing.
     with psycopg.connect(owner_database) as conn:
         assert conn.execute("SELECT count(*) FROM entries").fetchone() == (0,)
+
+
+def test_serve_with_no_migrate_refuses_an_outdated_schema_and_names_the_fix(
+    pg_server: PostgresServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = pg_server.create_database("mig_serve_outdated")
+    asyncio.run(migrate(url, target=1))
+    assert dnc(["serve", "--no-migrate", "--database-url", url, "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "schema is at version 1" in err
+    assert "dnc db migrate" in err
