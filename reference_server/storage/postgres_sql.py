@@ -67,6 +67,4 @@ INSERT_KEY = (
 LIST_KEYS = (
     "SELECT id, team_id, name, fingerprint, created_ms, revoked_ms FROM api_keys ORDER BY seq"
 )
-REVOKE_KEY = (
-    "UPDATE api_keys SET revoked_ms = %s WHERE id = %s AND revoked_ms IS NULL RETURNING id"
-)
+REVOKE_KEY = "UPDATE api_keys SET revoked_ms = %s WHERE id = %s AND revoked_ms IS NULL RETURNING id"

@@ -61,6 +61,9 @@ def _assert_unavailable(response: httpx.Response) -> None:
 def _no_tracebacks(server: Instance) -> None:
     assert "Traceback" not in server.log
     assert "unhandled_error" not in server.log
+    assert KEY not in server.log
+    # Every line, the database driver's reconnection warnings included, is a JSON record.
+    assert all(line.startswith(("{", "listening on ")) for line in server.lines), server.log
 
 
 def test_with_redis_down_checks_read_the_database_and_limited_writes_answer_503(
