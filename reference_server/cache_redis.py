@@ -25,6 +25,7 @@ are refused while Redis is down, and answers live only in Redis.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from typing import Any
@@ -90,6 +91,9 @@ class RedisCheckCache:
         self._scripts: dict[str, Any] = {}
         # Teams whose post-commit bump failed: served from the database until it succeeds.
         self._pending: set[str] = set()
+        # Stores run after the answer is sent (one round trip less on a miss); kept here so
+        # they are not garbage-collected mid-flight and can be awaited on close.
+        self._storing: set[asyncio.Task[None]] = set()
         self.hits = 0
         self.misses = 0
 
@@ -100,6 +104,8 @@ class RedisCheckCache:
         }
 
     async def close(self) -> None:
+        if self._storing:
+            await asyncio.wait(self._storing, timeout=2)
         self._scripts = {}
 
     async def _bump(self, team_id: str) -> None:
@@ -140,10 +146,17 @@ class RedisCheckCache:
         key = team_key(team_id, "gen")
         answer_key = team_key(team_id, "chk", token, _url_digest(url))
         args = [token, answer_key, _encode(answer), self._ttl_ms]
-        try:
-            await self._link.call(lambda client: script(keys=[key], args=args, client=client))
-        except ServiceUnavailable:
-            return  # an answer not cached is only slower, never wrong
+
+        async def run() -> None:
+            try:
+                await self._link.call(lambda client: script(keys=[key], args=args, client=client))
+            except ServiceUnavailable:
+                return  # an answer not cached is only slower, never wrong
+
+        # Safe to run late: the script stores only if the generation is still `token`.
+        task = asyncio.ensure_future(run())
+        self._storing.add(task)
+        task.add_done_callback(self._storing.discard)
 
     async def before_write(self, team_id: str) -> None:
         await self._bump(team_id)  # ServiceUnavailable refuses the write

@@ -11,9 +11,10 @@ SECURITY DEFINER functions, and only the operator paths (`audit_trail()` of all 
 Durability: PostgreSQL's default `synchronous_commit = on`; a call returns after its commit is
 flushed, so an acknowledged write survives a kill -9 of the instance (or of PostgreSQL).
 
-Round trips: each unit of work runs in pipeline mode, so BEGIN, the context and the first
-statement travel together, and a point lookup costs two round trips (the query, the COMMIT)
-instead of four.
+Round trips: each unit of work runs in pipeline mode, so BEGIN, the context, the statements
+and the COMMIT travel together. A read is queued whole and its rows are read after the
+pipeline's sync: one round trip instead of four. A write waits for its results only where the
+next statement depends on them (an add's RETURNING decides whether to audit).
 
 Outages: a pool that cannot get a connection within `WAIT_S` gives up; any connection failure
 is `ServiceUnavailable` (503, decision outage-postgres). After one, calls fail fast for
@@ -69,6 +70,7 @@ __all__ = ["PostgresStorage"]
 T = TypeVar("T")
 Conn = psycopg.AsyncConnection[TupleRow]
 Work = Callable[[Conn], Awaitable[T]]
+Rows = list[TupleRow]
 
 WAIT_S = 1.0
 COOL_DOWN_S = 1.0
@@ -151,6 +153,19 @@ class PostgresStorage:
         """`work` as dnc_app, seeing only `team_id`'s rows."""
         return await self._run(TEAM_CONTEXT, team_id, work)
 
+    async def _rows(self, team_id: str | None, query: str, params: Sequence[Any] = ()) -> Rows:
+        """One read as dnc_app in `team_id` (None: as the owner), in a single round trip."""
+
+        async def queue(conn: Conn) -> psycopg.AsyncCursor[TupleRow]:
+            return await conn.execute(query, params)
+
+        if team_id is None:
+            cursor = await self._owner(queue)
+        else:
+            cursor = await self._team(team_id, queue)
+        # The pipeline synced when the transaction closed: the rows are already here.
+        return await cursor.fetchall()
+
     async def _owner(self, work: Work[T]) -> T:
         """Operator paths only: as the connecting role, across teams."""
         return await self._run(OWNER_CONTEXT, None, work)
@@ -199,18 +214,11 @@ class PostgresStorage:
         return results
 
     async def get_by_url(self, team_id: str, url: str) -> Entry | None:
-        async def work(conn: Conn) -> Entry | None:
-            row = await (await conn.execute(GET_BY_URL, (team_id, url))).fetchone()
-            return None if row is None else _entry(row)
-
-        return await self._team(team_id, work)
+        rows = await self._rows(team_id, GET_BY_URL, (team_id, url))
+        return _entry(rows[0]) if rows else None
 
     async def list_entries(self, team_id: str, *, limit: int, offset: int) -> list[Entry]:
-        async def work(conn: Conn) -> list[Entry]:
-            rows = await (await conn.execute(LIST, (team_id, limit, offset))).fetchall()
-            return [_entry(row) for row in rows]
-
-        return await self._team(team_id, work)
+        return [_entry(row) for row in await self._rows(team_id, LIST, (team_id, limit, offset))]
 
     async def delete(
         self, team_id: str, entry_id: str, *, actor: str, now_ms: int
@@ -226,23 +234,14 @@ class PostgresStorage:
         return await self._team(team_id, work)
 
     async def audit_trail(self, team_id: str | None = None) -> list[AuditRecord]:
-        async def work(conn: Conn) -> list[AuditRecord]:
-            rows = await (await conn.execute(AUDIT_TRAIL)).fetchall()
-            return [AuditRecord(*row) for row in rows]
-
-        if team_id is None:
-            return await self._owner(work)
-        return await self._team(team_id, work)
+        return [AuditRecord(*row) for row in await self._rows(team_id, AUDIT_TRAIL)]
 
     # -- KeyStore --------------------------------------------------------------------------
 
     async def find_key(self, digest: bytes) -> StoredKey | None:
-        async def work(conn: Conn) -> StoredKey | None:
-            row = await (await conn.execute(FIND_KEY, (digest,))).fetchone()
-            return None if row is None else StoredKey(*row)
-
         # As dnc_app with no team: only the SECURITY DEFINER function can answer.
-        return await self._team("", work)
+        rows = await self._rows("", FIND_KEY, (digest,))
+        return StoredKey(*rows[0]) if rows else None
 
     async def create_key(self, key: StoredKey, digest: bytes) -> None:
         async def work(conn: Conn) -> None:
@@ -252,10 +251,7 @@ class PostgresStorage:
         await self._owner(work)
 
     async def list_keys(self) -> list[StoredKey]:
-        async def work(conn: Conn) -> list[StoredKey]:
-            return [StoredKey(*row) for row in await (await conn.execute(LIST_KEYS)).fetchall()]
-
-        return await self._owner(work)
+        return [StoredKey(*row) for row in await self._rows(None, LIST_KEYS)]
 
     async def revoke_key(self, key_id: str, *, now_ms: int) -> bool:
         async def work(conn: Conn) -> bool:
