@@ -11,6 +11,8 @@ PostgreSQL and Redis are the real servers the tests use (tests/real_servers.py).
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
 import os
 import statistics
 import tempfile
@@ -33,7 +35,13 @@ from bench.bench_reference_server import (
 
 TEAMS = 2000
 PER_TEAM = 50
-CONFIGS = ["bare", "bare-fast", "teams", "teams-fast", "teams-pg", "teams-pg-fast"]
+# The "-fast" ones (uvloop + httptools) run only where `dnc-kit[fast]` is installed.
+FAST = all(importlib.util.find_spec(name) for name in ("uvloop", "httptools"))
+CONFIGS = [
+    name
+    for name in ["bare", "bare-fast", "teams", "teams-fast", "teams-pg", "teams-pg-fast"]
+    if FAST or not name.endswith("-fast")
+]
 
 
 def team_key(t: int) -> str:
@@ -158,7 +166,7 @@ def _encoder_figures() -> str:
     page = {"error": None, "data": {"entries": [entry] * 1000, "total": 1000}}
     ours = ApiJSONResponse.__new__(ApiJSONResponse)
     try:
-        import orjson
+        import orjson  # type: ignore[import-not-found, unused-ignore]
 
         other: tuple[str, object] = ("orjson", orjson.dumps)
     except ImportError:
@@ -187,16 +195,13 @@ def run_many_teams() -> None:
                 flush=True,
             )
             os.environ.update(BENCH_PG_URL=pg_url, BENCH_REDIS_URL=redis.url)
-            with (
-                _server(CONFIGS[0], db) as a0, _server(CONFIGS[1], db) as a1,
-                _server(CONFIGS[2], db) as a2, _server(CONFIGS[3], db) as a3,
-                _server(CONFIGS[4], db) as a4, _server(CONFIGS[5], db) as a5,
-            ):  # fmt: skip
-                addresses = dict(zip(CONFIGS, [a0, a1, a2, a3, a4, a5], strict=True))
+            with contextlib.ExitStack() as servers:
+                addresses = {name: servers.enter_context(_server(name, db)) for name in CONFIGS}
                 best = anyio.run(_rounds, addresses)
                 batches = {
                     name: anyio.run(_batches, *addresses[name], name)
-                    for name in ("teams-fast", "teams-pg-fast", "teams", "teams-pg")
+                    for name in CONFIGS
+                    if name.startswith("teams")
                 }
     load = os.getloadavg()
     print(
@@ -222,6 +227,8 @@ def run_many_teams() -> None:
             + (f"  ({result.errors} errors)" if result.errors else "")
         )
     print("  (ratio: req/s over the bare endpoint on the same loop; p99x: p99 over its p99)")
+    if not FAST:
+        print("  uvloop + httptools not installed (pip install 'dnc-kit[fast]'): not measured")
     print(f"  JSON encoding per response: {_encoder_figures()}")
     for name, times in batches.items():
         print(

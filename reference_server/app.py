@@ -115,12 +115,13 @@ async def _api_error(request: Request, exc: Exception) -> Response:
     return error_response(exc)
 
 
-# (path, method, operationId, handler): the five operations of openapi.yaml.
+# (path, method, operationId, handler): the five operations of openapi.yaml. The check, the
+# hot path, is matched first (Starlette tries routes in order); {id} stays last.
 _OPERATIONS: tuple[tuple[str, str, str, handlers.Handler], ...] = (
+    ("/v1/dnc/check", "GET", "checkDncStatus", handlers.check_status),
     ("/v1/dnc", "POST", "addDncEntry", handlers.add_entry),
     ("/v1/dnc", "GET", "listDncEntries", handlers.list_entries),
     ("/v1/dnc/batch", "POST", "addDncEntriesBatch", handlers.add_batch),
-    ("/v1/dnc/check", "GET", "checkDncStatus", handlers.check_status),
     ("/v1/dnc/{id}", "DELETE", "deleteDncEntry", handlers.delete_entry),
 )
 
