@@ -9,6 +9,7 @@ no restart (decision outage-redis).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -81,6 +82,10 @@ class RedisLink:
             result = await operation(self.client)
         except (RedisError, OSError) as error:
             self._trip(error)
+            # A restarted Redis leaves every pooled connection dead: drop the idle ones now,
+            # or each would fail one more request after Redis is back.
+            with contextlib.suppress(RedisError, OSError):
+                await self.client.connection_pool.disconnect(inuse_connections=False)
             raise ServiceUnavailable("redis") from None
         if self.failures:
             log_event("redis_recovered", after_failures=self.failures)

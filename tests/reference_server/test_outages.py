@@ -95,6 +95,9 @@ def test_with_redis_down_checks_read_the_database_and_limited_writes_answer_503(
             return answer.status_code == 201
 
         _eventually(add_works)
+        # Recovered for good: no connection left over from before the restart fails again.
+        for _ in range(5):
+            assert client.get("/v1/dnc", headers=AUTH).status_code == 200
         after = client.get("/v1/dnc/check", params={"url": "in/new"}, headers=AUTH)
         assert after.json()["data"]["onList"] is True
         # Nothing refused during the outage was written: in/new was added once, after it.
