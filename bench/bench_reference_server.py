@@ -58,13 +58,20 @@ def _serve(kind: str, db: str) -> int:
     from reference_server.logs import configure_logging
 
     configure_logging(20 if kind == "ref-logged" else 30)
+    # "-fast": uvloop + httptools; otherwise plain asyncio + h11, whatever is installed.
+    loop, http = ("uvloop", "httptools") if kind.endswith("-fast") else ("asyncio", "h11")
+    kind = kind.removesuffix("-fast")
     if kind == "bare":
 
         async def ping(request: Request) -> Response:
             return JSONResponse({"error": None, "data": {"onList": False, "entry": None}})
 
         app = Starlette(routes=[Route("/v1/ping", ping)])
-        return 0 if serve(app, "127.0.0.1", 0) else 1
+        return 0 if serve(app, "127.0.0.1", 0, loop=loop, http=http) else 1
+    if kind.startswith("teams"):
+        from bench.many_teams import serve_teams
+
+        return serve_teams(kind, db, loop, http)
     settings = Settings(
         api_keys={BENCH_KEY: TEAM}, db_path=db, rate_limits=RAISED_LIMITS, rate_window_s=60.0
     )
@@ -125,9 +132,11 @@ class Connection:
         reader, writer = await asyncio.open_connection(host, port)
         return cls(reader, writer)
 
-    async def request(self, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
+    async def request(
+        self, method: str, path: str, body: bytes = b"", key: str = BENCH_KEY
+    ) -> tuple[int, bytes]:
         head = (
-            f"{method} {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {BENCH_KEY}\r\n"
+            f"{method} {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {key}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
         )
         self.writer.write(head.encode() + body)
@@ -169,6 +178,7 @@ async def _load(
     rate: float | None = None,
     seconds: float = RUN_S,
     body_for: Callable[[int, int], bytes] | None = None,
+    key_for: Callable[[int, int], str] | None = None,
 ) -> LoadResult:
     """CLIENTS connections sending back-to-back requests (or `rate` req/s in total, evenly
     paced, to see latency below saturation); warm-up excluded."""
@@ -191,10 +201,11 @@ async def _load(
                         await asyncio.sleep(next_at - now)
                         now = loop.time()
                     next_at += interval
+                key = BENCH_KEY if key_for is None else key_for(w, i)
                 if body_for is None:
-                    status, _ = await conn.request("GET", path_for(w, i))
+                    status, _ = await conn.request("GET", path_for(w, i), key=key)
                 else:
-                    status, _ = await conn.request("POST", path_for(w, i), body_for(w, i))
+                    status, _ = await conn.request("POST", path_for(w, i), body_for(w, i), key)
                 i += 1
                 if now >= measure_from:
                     latencies.append((loop.time() - now) * 1000)
@@ -207,9 +218,11 @@ async def _load(
     return LoadResult(len(latencies), seconds, latencies, errors)
 
 
-async def _timed(conn: Connection, method: str, path: str, body: bytes = b"") -> float:
+async def _timed(
+    conn: Connection, method: str, path: str, body: bytes = b"", key: str = BENCH_KEY
+) -> float:
     started = time.perf_counter()
-    status, _ = await conn.request(method, path, body)
+    status, _ = await conn.request(method, path, body, key)
     if status >= 400:
         raise RuntimeError(f"{method} {path} answered {status}")
     return (time.perf_counter() - started) * 1000
@@ -415,6 +428,10 @@ def main() -> None:
     )
     top_ms = f"{statistics.median(top):.1f} ms median"
     print(_row("list limit=1000 offset=0", "< 200 ms (<1000 entries)", top_ms))
+
+    from bench.many_teams import run_many_teams
+
+    run_many_teams()
     print(f"\nbench_reference_server total {time.perf_counter() - total:.1f} s")
 
 

@@ -19,6 +19,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "import": ("dnc_cli.main:import_", "add every URL of a file, in paced batches"),
     "export": ("dnc_cli.main:export", "write the whole list as CSV or JSONL"),
     "serve": ("reference_server.cli", "run the reference DNC API server"),
+    "db": ("reference_server.db_cli", "migrate the PostgreSQL schema of the reference server"),
+    "keys": ("reference_server.keys_cli", "create, list and revoke stored API keys"),
     "conformance": ("contract_tests.cli", "check a deployment against openapi.yaml"),
     "mcp": ("mcp_server.cli", "run the MCP server for AI agents"),
     "demo": ("dnc.demo", "start the reference server, run the suite, show an agent session"),

@@ -16,6 +16,7 @@ from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reference_server import handlers
+from reference_server.backends import Backends, build_backends
 from reference_server.errors import (
     ApiError,
     InternalError,
@@ -27,7 +28,7 @@ from reference_server.handlers import operation
 from reference_server.logs import log_event, logger
 from reference_server.service import DncService
 from reference_server.settings import Settings
-from reference_server.storage import SqliteStorage, Storage
+from reference_server.storage import Storage
 
 __all__ = ["create_app", "embedded_app"]
 
@@ -114,12 +115,13 @@ async def _api_error(request: Request, exc: Exception) -> Response:
     return error_response(exc)
 
 
-# (path, method, operationId, handler): the five operations of openapi.yaml.
+# (path, method, operationId, handler): the five operations of openapi.yaml. The check, the
+# hot path, is matched first (Starlette tries routes in order); {id} stays last.
 _OPERATIONS: tuple[tuple[str, str, str, handlers.Handler], ...] = (
+    ("/v1/dnc/check", "GET", "checkDncStatus", handlers.check_status),
     ("/v1/dnc", "POST", "addDncEntry", handlers.add_entry),
     ("/v1/dnc", "GET", "listDncEntries", handlers.list_entries),
     ("/v1/dnc/batch", "POST", "addDncEntriesBatch", handlers.add_batch),
-    ("/v1/dnc/check", "GET", "checkDncStatus", handlers.check_status),
     ("/v1/dnc/{id}", "DELETE", "deleteDncEntry", handlers.delete_entry),
 )
 
@@ -134,17 +136,19 @@ def _routes() -> list[Route]:
 def create_app(
     settings: Settings, *, storage: Storage | None = None, access_log: bool = True
 ) -> Starlette:
-    """Build the app; storage opens in the lifespan (or in `embedded_app`)."""
-    service = DncService(settings, storage or SqliteStorage(settings.db_path))
+    """Build the app; its backends open in the lifespan (or in `embedded_app`)."""
+    backends = build_backends(settings, storage)
+    service = DncService(settings, backends.storage, limiter=backends.limiter, cache=backends.cache)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await service.storage.open()
-        log_event("storage_open", db=str(settings.db_path))
+        await backends.open()
+        where = "postgresql" if settings.database_url else str(settings.db_path)
+        log_event("storage_open", db=where, backends=backends.describe())
         try:
             yield
         finally:
-            await service.storage.close()
+            await backends.close()
             log_event("storage_closed")
 
     app = Starlette(
@@ -156,6 +160,7 @@ def create_app(
     app.router.redirect_slashes = False
     app.add_middleware(RequestBoundary, access_log=access_log)
     app.state.service = service
+    app.state.backends = backends
     return app
 
 
@@ -163,9 +168,9 @@ def create_app(
 async def embedded_app(settings: Settings, **options: Any) -> AsyncIterator[Starlette]:
     """A ready app with storage open, for `httpx.ASGITransport` (which skips lifespan)."""
     app = create_app(settings, **options)
-    service: DncService = app.state.service
-    await service.storage.open()
+    backends: Backends = app.state.backends
+    await backends.open()
     try:
         yield app
     finally:
-        await service.storage.close()
+        await backends.close()

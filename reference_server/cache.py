@@ -5,16 +5,22 @@ only then does the check store its (now stale) answer. Each team has a generatio
 every invalidation bumps; a check notes the generation before reading the database and its
 `put` is ignored if the generation moved meanwhile. Everything runs on the event loop between
 awaits, so the counter needs no lock.
+
+`AnswerCache` is what the service needs: `lookup` returns a token (the generation) with the
+answer, `store` takes it back, and a write calls `before_write` then, after its commit,
+`after_write`. `CheckCache` is the single-process one; `cache_redis.RedisCheckCache` is shared
+by every instance.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from reference_server.storage import Entry
 
-__all__ = ["CheckCache", "Miss"]
+__all__ = ["MISS", "AnswerCache", "CheckCache", "Miss"]
 
 
 class Miss:
@@ -22,6 +28,32 @@ class Miss:
 
 
 MISS = Miss()
+
+# What `lookup` hands out and `store` takes back; None means "do not store" (cache bypassed).
+Token = int | str | None
+
+
+class AnswerCache(Protocol):
+    hits: int
+    misses: int
+
+    async def lookup(self, team_id: str, url: str) -> tuple[Token, Entry | Miss | None]: ...
+
+    async def store(self, team_id: str, url: str, answer: Entry | None, token: Token) -> None:
+        """Keep `answer` unless a write of the team began since `lookup` handed out `token`."""
+        ...
+
+    async def before_write(self, team_id: str) -> None:
+        """Called before a write; raising refuses the write (nothing is written)."""
+        ...
+
+    async def after_write(self, team_id: str) -> None:
+        """Called after the write committed (or failed); must not raise."""
+        ...
+
+    async def open(self) -> None: ...
+
+    async def close(self) -> None: ...
 
 
 @dataclass
@@ -76,3 +108,25 @@ class CheckCache:
         team = self._team(team_id)
         team.generation += 1
         team.answers = {}
+
+    # -- AnswerCache ------------------------------------------------------------------------
+
+    async def lookup(self, team_id: str, url: str) -> tuple[Token, Entry | Miss | None]:
+        generation = self.generation(team_id)
+        return generation, self.get(team_id, url)
+
+    async def store(self, team_id: str, url: str, answer: Entry | None, token: Token) -> None:
+        if isinstance(token, int):
+            self.put(team_id, url, answer, token)
+
+    async def before_write(self, team_id: str) -> None:
+        return None
+
+    async def after_write(self, team_id: str) -> None:
+        self.invalidate(team_id)
+
+    async def open(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None

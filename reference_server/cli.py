@@ -1,14 +1,17 @@
 """`dnc serve`: run the reference server under uvicorn.
 
-    dnc serve [--host 127.0.0.1] [--port 8765] [--db PATH] [--rate-window-s S]
+    dnc serve [--host 127.0.0.1] [--port 8765] [--db PATH | --database-url URL]
+              [--redis-url URL] [--workers N] [--no-migrate] [--rate-window-s S]
 
-Environment: DNC_API_KEYS="key1:team_a,key2:team_b", DNC_RATE_WINDOW_S, DNC_DB.
-Without DNC_API_KEYS two demo teams get fresh keys, printed once to stderr.
+Environment: DNC_API_KEYS="key1:team_a,key2:team_b", DNC_RATE_WINDOW_S, DNC_DB,
+DNC_DATABASE_URL, DNC_REDIS_URL. Without DNC_API_KEYS and without keys stored in the database
+(`dnc keys create`), two demo teams get fresh keys, printed once to stderr.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
 import secrets
@@ -24,8 +27,9 @@ from starlette.types import ASGIApp
 from reference_server.app import create_app
 from reference_server.logs import configure_logging, log_event
 from reference_server.settings import ConfigError, Settings
+from reference_server.workers import serve_workers, worker_settings_env
 
-__all__ = ["build_parser", "default_db_path", "main", "serve"]
+__all__ = ["announce_listening", "build_parser", "default_db_path", "main", "serve"]
 
 DEMO_TEAMS = ("team_demo_a", "team_demo_b")
 
@@ -38,11 +42,26 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dnc serve",
         description="Run the dnc-kit reference DNC API server (openapi.yaml).",
-        epilog="Env: DNC_API_KEYS=key1:team_a,key2:team_b  DNC_RATE_WINDOW_S  DNC_DB",
+        epilog="Env: DNC_API_KEYS=key1:team_a,key2:team_b  DNC_RATE_WINDOW_S  DNC_DB  "
+        "DNC_DATABASE_URL  DNC_REDIS_URL",
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     parser.add_argument("--db", help="SQLite file or :memory: (default: $DNC_DB or user data dir)")
+    parser.add_argument(
+        "--database-url", help="PostgreSQL instead of SQLite (default: $DNC_DATABASE_URL)"
+    )
+    parser.add_argument(
+        "--redis-url", help="shared rate limits and check cache (default: $DNC_REDIS_URL)"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=1, help="worker processes on one port (N > 1 needs Redis)"
+    )
+    parser.add_argument(
+        "--no-migrate",
+        action="store_true",
+        help="do not apply pending PostgreSQL migrations at start (refuse an outdated schema)",
+    )
     parser.add_argument("--rate-window-s", type=float, help="rolling window (default 60)")
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning"])
     parser.add_argument(
@@ -63,6 +82,13 @@ def _announce_demo_keys(keys: Mapping[str, str]) -> None:
     print("\n".join(lines), file=sys.stderr, flush=True)
 
 
+def announce_listening(host: str, port: int) -> None:
+    host = f"[{host}]" if ":" in host else host  # IPv6 literal in a URL
+    url = f"http://{host}:{port}/v1"
+    log_event("listening", url=url)
+    print(f"listening on {url}", file=sys.stderr, flush=True)
+
+
 class _Server(uvicorn.Server):
     """Announces the bound address once the socket listens (port 0 resolves here)."""
 
@@ -72,38 +98,101 @@ class _Server(uvicorn.Server):
             return
         for server in getattr(self, "servers", []):
             for sock in server.sockets:
-                host, port = sock.getsockname()[:2]
-                host = f"[{host}]" if ":" in host else host  # IPv6 literal in a URL
-                url = f"http://{host}:{port}/v1"
-                log_event("listening", url=url)
-                print(f"listening on {url}", file=sys.stderr, flush=True)
+                announce_listening(*sock.getsockname()[:2])
+
+
+def _refusal(
+    args: argparse.Namespace, database_url: str | None, redis_url: str | None, db: str
+) -> str | None:
+    if args.workers < 1:
+        return "--workers must be at least 1"
+    if args.workers > 1 and not redis_url:
+        return (
+            f"--workers {args.workers} needs --redis-url (or DNC_REDIS_URL): without a shared "
+            "Redis every worker would keep its own rate limits and check cache, so the limits "
+            "would multiply and a check could miss an add made through another worker"
+        )
+    if args.workers > 1 and not database_url and db == ":memory:":
+        return "--workers > 1 cannot share a :memory: database: use a file or --database-url"
+    return None
+
+
+def _prepare_database(database_url: str, migrate: bool) -> str | None:
+    """Apply pending migrations (or check the schema): None if ready, else the reason."""
+    from reference_server.storage.postgres_migrate import (
+        MigrationError,
+        require_current,
+    )
+    from reference_server.storage.postgres_migrate import (
+        migrate as apply_migrations,
+    )
+
+    try:
+        if migrate:
+            report = asyncio.run(apply_migrations(database_url))
+            log_event("migrated", before=report.before, after=report.after)
+        else:
+            asyncio.run(require_current(database_url))
+    except MigrationError as error:
+        return str(error)
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_logging(getattr(logging, args.log_level.upper()))
-    demo = None if os.environ.get("DNC_API_KEYS", "").strip() else _demo_keys()
+    database_url = args.database_url or os.environ.get("DNC_DATABASE_URL", "").strip() or None
+    redis_url = args.redis_url or os.environ.get("DNC_REDIS_URL", "").strip() or None
     db = args.db or os.environ.get("DNC_DB", "").strip() or str(default_db_path())
+    refusal = _refusal(args, database_url, redis_url, db)
+    if refusal:
+        print(f"dnc serve: {refusal}", file=sys.stderr)
+        return 2
+    stored_keys = database_url is not None or _sqlite_has_stored_keys(db)
+    demo = None if os.environ.get("DNC_API_KEYS", "").strip() or stored_keys else _demo_keys()
     try:
         settings = Settings.from_env(
-            default_api_keys=demo, db_path=db, rate_window_s=args.rate_window_s
+            default_api_keys=demo,
+            stored_keys=stored_keys,
+            db_path=db,
+            database_url=database_url,
+            redis_url=redis_url,
+            rate_window_s=args.rate_window_s,
         )
     except ConfigError as error:
         print(f"dnc serve: {error}", file=sys.stderr)
         return 2
+    if database_url is not None:
+        problem = _prepare_database(database_url, migrate=not args.no_migrate)
+        if problem:
+            print(f"dnc serve: {problem}", file=sys.stderr)
+            return 2
     if demo is not None:
         _announce_demo_keys(demo)
     log_event(
         "starting",
         teams=sorted(set(settings.api_keys.values())),
-        db=str(settings.db_path),
+        db="postgresql" if database_url else str(settings.db_path),
+        redis=redis_url is not None,
+        workers=args.workers,
         rate_window_s=settings.rate_window_s,
     )
+    if args.workers > 1:
+        env = worker_settings_env(
+            settings, access_log=not args.no_access_log, log_level=args.log_level
+        )
+        return serve_workers(args.host, args.port, args.workers, env, announce_listening)
     app = create_app(settings, access_log=not args.no_access_log)
     return 0 if serve(app, args.host, args.port) else 1
 
 
-def serve(app: ASGIApp, host: str, port: int) -> bool:
+def _sqlite_has_stored_keys(db: str) -> bool:
+    from reference_server.storage.sqlite import has_active_keys
+
+    return has_active_keys(db)
+
+
+def serve(app: ASGIApp, host: str, port: int, *, loop: str = "auto", http: str = "auto") -> bool:
     """Run `app` under uvicorn until SIGINT/SIGTERM; True if it ever started listening.
 
     Shared with the benchmarks so that every app they compare is served the same way.
@@ -116,6 +205,8 @@ def serve(app: ASGIApp, host: str, port: int) -> bool:
         log_config=None,  # keep our JSON handlers; uvicorn's would print its own format
         access_log=False,  # our access log omits query strings (they carry personal data)
         timeout_graceful_shutdown=10,
+        loop=loop,
+        http=http,
     )
     server = _Server(config)
     # uvicorn installs SIGINT/SIGTERM handlers: stop accepting, finish in-flight requests,

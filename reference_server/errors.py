@@ -14,7 +14,11 @@ Every failure a client can see is an `ApiError` carrying its documented code and
     ├── EntryExists          409 dnc_entry_exists    URL already on the team's list
     ├── PayloadTooLarge      413 payload_too_large   body over the size limit
     ├── RateLimited          429 rate_limit_exceeded bucket exhausted (carries resetTime)
-    └── InternalError        500 internal_error      anything unexpected, never with details
+    ├── InternalError        500 internal_error      anything unexpected, never with details
+    └── ServiceUnavailable   503 service_unavailable PostgreSQL or Redis unreachable (Retry-After)
+
+Backends (storage, Redis) raise `ServiceUnavailable` themselves when their server cannot be
+reached, so an outage is an envelope with Retry-After, never a 500 or a traceback.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ __all__ = [
     "PayloadTooLarge",
     "RateLimited",
     "RouteNotFound",
+    "ServiceUnavailable",
     "Unauthorized",
     "error_response",
 ]
@@ -53,6 +58,7 @@ STATUS_BY_CODE: Mapping[str, int] = {
     "payload_too_large": 413,
     "rate_limit_exceeded": 429,
     "internal_error": 500,
+    "service_unavailable": 503,
 }
 
 URL_REQUIRED = "LinkedIn URL is required"
@@ -143,6 +149,19 @@ class RateLimited(ApiError):
 
 class InternalError(ApiError):
     code = "internal_error"
+
+
+class ServiceUnavailable(ApiError):
+    """A store the answer depends on is unreachable; nothing was changed (decision outages)."""
+
+    code = "service_unavailable"
+    default_message = "The service is temporarily unavailable. Please try again shortly."
+    RETRY_AFTER_S = 1
+
+    def __init__(self, dependency: str) -> None:
+        super().__init__(headers={"Retry-After": str(self.RETRY_AFTER_S)})
+        # For the server's log only: which store failed (never part of the response body).
+        self.dependency = dependency
 
 
 def error_response(

@@ -43,9 +43,9 @@ def operation(operation_id: str, handler: Handler) -> Callable[[Request], Awaita
     async def endpoint(request: Request) -> Response:
         service = service_of(request)
         try:
-            principal = service.auth.authenticate(request.headers.get("authorization"))
+            principal = await service.auth.authenticate(request.headers.get("authorization"))
             request.state.principal = principal
-            decision = service.admit(principal, operation_id)
+            decision = await service.admit(principal, operation_id)
         except ApiError as error:
             return error_response(error)
         rate_headers = decision.headers()
@@ -53,7 +53,12 @@ def operation(operation_id: str, handler: Handler) -> Callable[[Request], Awaita
             response = await handler(service, principal, request)
         except ApiError as error:
             return error_response(error, rate_headers)
-        response.headers.update(rate_headers)
+        # Appended as raw headers: none of them is set yet, and MutableHeaders.update would
+        # rescan the header list for each one (measurable on the check's hot path).
+        response.raw_headers.extend(
+            (name.lower().encode("latin-1"), value.encode("latin-1"))
+            for name, value in rate_headers.items()
+        )
         return response
 
     endpoint.__name__ = operation_id

@@ -44,13 +44,19 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure_logging(level: int = logging.INFO) -> None:
-    """Send this package's and uvicorn's logs to stderr as JSON lines (idempotent)."""
+    """Send this package's, uvicorn's and psycopg's logs to stderr as JSON lines (idempotent).
+
+    psycopg's pool reports reconnection attempts during a PostgreSQL outage; at INFO it also
+    narrates every pool resize, so it logs from WARNING up.
+    """
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
-    for name in (LOGGER_NAME, "uvicorn", "uvicorn.error"):
+    levels = {LOGGER_NAME: level, "uvicorn": level, "uvicorn.error": level}
+    levels["psycopg"] = max(level, logging.WARNING)
+    for name, wanted in levels.items():
         target = logging.getLogger(name)
         target.handlers[:] = [handler]
-        target.setLevel(level)
+        target.setLevel(wanted)
         target.propagate = False
 
 

@@ -8,6 +8,9 @@ A log of admission times is exact, tiny (at most `limit` floats per team and buc
 
 All methods are synchronous and called from the event loop, so check-and-record is atomic
 with respect to other requests: 60 concurrent writes admit exactly 30.
+
+`Limiter` is what the service needs; `RateLimiter` is the single-process one and
+`ratelimit_redis.RedisRateLimiter` the one shared by every instance.
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ import math
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
-__all__ = ["Decision", "RateLimiter"]
+__all__ = ["Decision", "Limiter", "RateLimiter"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +40,21 @@ class Decision:
         }
 
 
+class Limiter(Protocol):
+    async def acquire(self, team_id: str, bucket: str, *, degradable: bool = False) -> Decision:
+        """Admit and count one request, or refuse it without counting.
+
+        `degradable`: the operation may be admitted by a per-instance limiter when the shared
+        one is unreachable (decision outage-redis); otherwise an outage raises
+        ServiceUnavailable.
+        """
+        ...
+
+    async def open(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
 class RateLimiter:
     def __init__(
         self, limits: Mapping[str, int], window_s: float, clock: Callable[[], float]
@@ -45,6 +64,15 @@ class RateLimiter:
         self._clock = clock
         self._logs: dict[tuple[str, str], deque[float]] = {}
         self._hits = 0
+
+    async def acquire(self, team_id: str, bucket: str, *, degradable: bool = False) -> Decision:
+        return self.hit(team_id, bucket)
+
+    async def open(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
 
     # Every this many hits, logs of idle (team, bucket) pairs are dropped.
     SWEEP_EVERY = 4096

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import anyio
 
 from reference_server.auth import Authenticator, Principal
-from reference_server.cache import CheckCache, Miss
+from reference_server.cache import AnswerCache, CheckCache, Miss
 from reference_server.errors import (
     ENTRIES_REQUIRED,
     ENTRY_NEEDS_URL,
@@ -28,13 +28,22 @@ from reference_server.errors import (
     InvalidUrl,
     RateLimited,
 )
-from reference_server.ratelimit import Decision, RateLimiter
+from reference_server.ratelimit import Decision, Limiter, RateLimiter
 from reference_server.settings import Settings
-from reference_server.storage import DeleteOutcome, DuplicateEntryError, Entry, Storage
+from reference_server.storage import (
+    DeleteOutcome,
+    DuplicateEntryError,
+    Entry,
+    KeyStore,
+    Storage,
+)
 
 __all__ = ["BatchDetail", "BatchResult", "DncService"]
 
 _ENTRY_ID = re.compile(r"dnc_[A-Za-z0-9]{1,64}")
+# The safety-critical read: with the shared limiter down it is admitted per instance and
+# answered from the database rather than refused (decision outage-redis).
+DEGRADABLE_OPERATIONS = frozenset({"checkDncStatus"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,32 +83,56 @@ class BatchResult:
 
 
 class DncService:
-    def __init__(self, settings: Settings, storage: Storage) -> None:
+    """The operations over injected parts; without `limiter`/`cache` the single-process
+    in-memory ones are used (what `dnc serve` runs without Redis)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        storage: Storage,
+        *,
+        limiter: Limiter | None = None,
+        cache: AnswerCache | None = None,
+    ) -> None:
         self.settings = settings
         self.storage = storage
-        self.auth = Authenticator(settings.api_keys)
-        self.limiter = RateLimiter(settings.rate_limits, settings.rate_window_s, settings.clock)
-        self.cache = CheckCache(settings.cache_ttl_s, settings.clock)
+        keys = storage if isinstance(storage, KeyStore) else None
+        self.auth = Authenticator(
+            settings.api_keys, keys, ttl_s=settings.key_cache_ttl_s, clock=settings.clock
+        )
+        self.limiter: Limiter = limiter or RateLimiter(
+            settings.rate_limits, settings.rate_window_s, settings.clock
+        )
+        self.cache: AnswerCache = cache or CheckCache(settings.cache_ttl_s, settings.clock)
 
     def _now_ms(self) -> int:
         return int(self.settings.clock() * 1000)
 
-    def admit(self, principal: Principal, operation: str) -> Decision:
+    async def admit(self, principal: Principal, operation: str) -> Decision:
         """Count the request against its bucket, or raise RateLimited without counting it."""
-        decision = self.limiter.hit(principal.team_id, self.settings.operation_buckets[operation])
+        decision = await self.limiter.acquire(
+            principal.team_id,
+            self.settings.operation_buckets[operation],
+            degradable=operation in DEGRADABLE_OPERATIONS,
+        )
         if not decision.allowed:
             headers = {**decision.headers(), "Retry-After": str(decision.retry_after_s)}
             raise RateLimited(decision.reset_ms, headers)
         return decision
 
-    @contextlib.contextmanager
-    def _team_write(self, team: str) -> Iterator[None]:
-        """Shielded so a cancelled request cannot commit and skip the cache invalidation."""
+    @contextlib.asynccontextmanager
+    async def _team_write(self, team: str) -> AsyncIterator[None]:
+        """Shielded so a cancelled request cannot commit and skip the cache invalidation.
+
+        `before_write` may refuse the write (shared cache unreachable: nothing is written);
+        `after_write` runs after the commit, whether the write succeeded or not.
+        """
         with anyio.CancelScope(shield=True):
+            await self.cache.before_write(team)
             try:
                 yield
             finally:
-                self.cache.invalidate(team)
+                await self.cache.after_write(team)
 
     def _normalize(self, value: object) -> str:
         if not isinstance(value, str) or not value.strip():
@@ -113,10 +146,11 @@ class DncService:
         url = self._normalize(url_value)
         team = principal.team_id
         entry: Entry | None = None
-        with self._team_write(team), contextlib.suppress(DuplicateEntryError):
-            entry = await self.storage.add(
-                team, url, actor=principal.key_fingerprint, now_ms=self._now_ms()
-            )
+        async with self._team_write(team):
+            with contextlib.suppress(DuplicateEntryError):
+                entry = await self.storage.add(
+                    team, url, actor=principal.key_fingerprint, now_ms=self._now_ms()
+                )
         if entry is None:
             raise EntryExists()
         return entry
@@ -143,7 +177,7 @@ class DncService:
         team = principal.team_id
         stored: list[Entry | None] = []
         if to_insert:
-            with self._team_write(team):
+            async with self._team_write(team):
                 stored = await self.storage.add_many(
                     team, to_insert, actor=principal.key_fingerprint, now_ms=self._now_ms()
                 )
@@ -160,12 +194,11 @@ class DncService:
     async def check(self, principal: Principal, url_value: object) -> Entry | None:
         url = self._normalize(url_value)
         team = principal.team_id
-        generation = self.cache.generation(team)
-        cached = self.cache.get(team, url)
+        token, cached = await self.cache.lookup(team, url)
         if not isinstance(cached, Miss):
             return cached
         entry = await self.storage.get_by_url(team, url)
-        self.cache.put(team, url, entry, generation)
+        await self.cache.store(team, url, entry, token)
         return entry
 
     async def list_entries(self, principal: Principal, limit: int, offset: int) -> list[Entry]:
@@ -175,7 +208,7 @@ class DncService:
         if not _ENTRY_ID.fullmatch(entry_id):
             raise EntryNotFound()
         team = principal.team_id
-        with self._team_write(team):
+        async with self._team_write(team):
             outcome = await self.storage.delete(
                 team, entry_id, actor=principal.key_fingerprint, now_ms=self._now_ms()
             )

@@ -18,6 +18,7 @@ __all__ = [
     "ConfigError",
     "Settings",
     "parse_api_keys",
+    "redact_url",
 ]
 
 DEFAULT_RATE_LIMITS: Mapping[str, int] = MappingProxyType({"write": 30, "read": 60, "batch": 10})
@@ -30,6 +31,20 @@ DEFAULT_OPERATION_BUCKETS: Mapping[str, str] = MappingProxyType(
         "addDncEntriesBatch": "batch",
     }
 )
+
+
+_PG_SCHEMES = ("postgresql://", "postgres://")
+_REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+
+
+def redact_url(url: str) -> str:
+    """A connection URL without its password, for logs and messages."""
+    scheme, sep, rest = url.partition("://")
+    credentials, at, location = rest.rpartition("@")
+    if not sep or not at:
+        return url
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{location}" if ":" in credentials else url
 
 
 class ConfigError(ValueError):
@@ -65,6 +80,12 @@ class Settings:
         default_factory=lambda: dict(DEFAULT_OPERATION_BUCKETS)
     )
     cache_ttl_s: float = 300.0
+    # PostgreSQL instead of SQLite (`db_path` is then unused); Redis for limits and the cache.
+    database_url: str | None = None
+    redis_url: str | None = None
+    # How long an instance trusts a stored key it looked up: the bound on how late a
+    # `dnc keys revoke` takes effect on a running instance.
+    key_cache_ttl_s: float = 2.0
     max_body_bytes: int = 1_048_576
     max_batch_entries: int = 1000
     clock: Callable[[], float] = time.time
@@ -73,8 +94,12 @@ class Settings:
     def __post_init__(self) -> None:
         if not (math.isfinite(self.rate_window_s) and self.rate_window_s > 0):
             raise ConfigError("rate_window_s must be a positive number of seconds")
-        if self.cache_ttl_s < 0:
-            raise ConfigError("cache_ttl_s must not be negative")
+        if self.cache_ttl_s < 0 or self.key_cache_ttl_s < 0:
+            raise ConfigError("cache_ttl_s and key_cache_ttl_s must not be negative")
+        if self.database_url is not None and not self.database_url.startswith(_PG_SCHEMES):
+            raise ConfigError("the database URL must start with postgresql:// or postgres://")
+        if self.redis_url is not None and not self.redis_url.startswith(_REDIS_SCHEMES):
+            raise ConfigError("the Redis URL must start with redis://, rediss:// or unix://")
         if self.max_body_bytes < 1 or self.max_batch_entries < 1:
             raise ConfigError("max_body_bytes and max_batch_entries must be positive")
         for operation, bucket in self.operation_buckets.items():
@@ -88,6 +113,8 @@ class Settings:
         return (
             f"Settings(teams={sorted(set(self.api_keys.values()))!r}, "
             f"db_path={str(self.db_path)!r}, rate_window_s={self.rate_window_s!r}, "
+            f"database_url={self.database_url and redact_url(self.database_url)!r}, "
+            f"redis_url={self.redis_url and redact_url(self.redis_url)!r}, "
             f"rate_limits={dict(self.rate_limits)!r})"
         )
 
@@ -97,12 +124,14 @@ class Settings:
         environ: Mapping[str, str] | None = None,
         *,
         default_api_keys: Mapping[str, str] | None = None,
+        stored_keys: bool = False,
         **overrides: object,
     ) -> Settings:
-        """Read DNC_API_KEYS, DNC_RATE_WINDOW_S and DNC_DB; keyword overrides win.
+        """Read DNC_API_KEYS, DNC_RATE_WINDOW_S, DNC_DB, DNC_DATABASE_URL and DNC_REDIS_URL;
+        keyword overrides win.
 
         Without DNC_API_KEYS, `default_api_keys` is used (the CLI passes generated demo keys);
-        with neither, ConfigError.
+        with neither, ConfigError unless `stored_keys` (keys kept in the database) is set.
         """
         env = os.environ if environ is None else environ
         values: dict[str, object] = {}
@@ -120,7 +149,12 @@ class Settings:
         db = env.get("DNC_DB", "").strip()
         if db:
             values["db_path"] = db
+        for name, var in (("database_url", "DNC_DATABASE_URL"), ("redis_url", "DNC_REDIS_URL")):
+            if value := env.get(var, "").strip():
+                values[name] = value
         values.update({k: v for k, v in overrides.items() if v is not None})
-        if not values.get("api_keys"):
+        if stored_keys:
+            values.setdefault("api_keys", {})
+        elif not values.get("api_keys"):
             raise ConfigError("no API keys: set DNC_API_KEYS=key1:team_a,key2:team_b")
         return cls(**values)  # type: ignore[arg-type]

@@ -5,7 +5,9 @@ from reference_server.storage.base import (
     DeleteOutcome,
     DuplicateEntryError,
     Entry,
+    KeyStore,
     Storage,
+    StoredKey,
     new_entry_id,
 )
 from reference_server.storage.sqlite import SqliteStorage
@@ -15,7 +17,9 @@ __all__ = [
     "DeleteOutcome",
     "DuplicateEntryError",
     "Entry",
+    "KeyStore",
     "SqliteStorage",
     "Storage",
+    "StoredKey",
     "new_entry_id",
 ]

@@ -22,7 +22,9 @@ __all__ = [
     "DeleteOutcome",
     "DuplicateEntryError",
     "Entry",
+    "KeyStore",
     "Storage",
+    "StoredKey",
     "format_timestamp",
     "new_entry_id",
 ]
@@ -122,4 +124,35 @@ class Storage(Protocol):
 
     async def audit_trail(self, team_id: str | None = None) -> list[AuditRecord]:
         """Oldest first; for operators and tests, not exposed through the API."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoredKey:
+    """An API key kept in the database. Only its SHA-256 digest is stored, never the key."""
+
+    id: str
+    team_id: str
+    name: str
+    fingerprint: str
+    created_ms: int
+    revoked_ms: int | None = None
+
+
+@runtime_checkable
+class KeyStore(Protocol):
+    """API keys kept in the database (`dnc keys`); both backends implement it."""
+
+    async def find_key(self, digest: bytes) -> StoredKey | None:
+        """The active (not revoked) key with this SHA-256 digest, if any."""
+        ...
+
+    async def create_key(self, key: StoredKey, digest: bytes) -> None: ...
+
+    async def list_keys(self) -> list[StoredKey]:
+        """Every key, revoked ones included, oldest first."""
+        ...
+
+    async def revoke_key(self, key_id: str, *, now_ms: int) -> bool:
+        """Mark the key revoked; False if no active key has this id."""
         ...

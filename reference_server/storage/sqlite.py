@@ -28,11 +28,21 @@ from reference_server.storage.base import (
     DeleteOutcome,
     DuplicateEntryError,
     Entry,
+    StoredKey,
     new_entry_id,
 )
-from reference_server.storage.sqlite_sql import AUDIT, INSERT, LIST, SCHEMA
+from reference_server.storage.sqlite_sql import (
+    AUDIT,
+    FIND_KEY,
+    INSERT,
+    INSERT_KEY,
+    LIST,
+    LIST_KEYS,
+    REVOKE_KEY,
+    SCHEMA,
+)
 
-__all__ = ["SqliteStorage"]
+__all__ = ["SqliteStorage", "has_active_keys"]
 
 T = TypeVar("T")
 
@@ -42,6 +52,21 @@ class _Deferred:
 
 
 _DEFER = _Deferred()
+
+
+def has_active_keys(path: str) -> bool:
+    """Whether the SQLite file holds stored API keys that are not revoked (the CLI then
+    creates no demo keys). A missing file or an older schema holds none."""
+    if path == ":memory:" or path.startswith("file:") or not Path(path).is_file():
+        return False
+    conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
+    try:
+        row = conn.execute("SELECT 1 FROM api_keys WHERE revoked_ms IS NULL LIMIT 1").fetchone()
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        conn.close()
+    return row is not None
 
 
 def _entry(row: tuple[str, str, str, int]) -> Entry:
@@ -263,3 +288,31 @@ class SqliteStorage:
             return [AuditRecord(*row) for row in rows]
 
         return await self._read(work)
+
+    # -- KeyStore ----------------------------------------------------------------------------
+
+    async def find_key(self, digest: bytes) -> StoredKey | None:
+        def work(conn: sqlite3.Connection) -> StoredKey | None:
+            row = conn.execute(FIND_KEY, (digest,)).fetchone()
+            return None if row is None else StoredKey(*row)
+
+        return await self._read(work, inline=True)
+
+    async def create_key(self, key: StoredKey, digest: bytes) -> None:
+        def work(conn: sqlite3.Connection) -> None:
+            values = (key.id, key.team_id, key.name, key.fingerprint, key.created_ms, digest)
+            conn.execute(INSERT_KEY, values)
+
+        await self._write(work)
+
+    async def list_keys(self) -> list[StoredKey]:
+        def work(conn: sqlite3.Connection) -> list[StoredKey]:
+            return [StoredKey(*row) for row in conn.execute(LIST_KEYS).fetchall()]
+
+        return await self._read(work)
+
+    async def revoke_key(self, key_id: str, *, now_ms: int) -> bool:
+        def work(conn: sqlite3.Connection) -> bool:
+            return conn.execute(REVOKE_KEY, (now_ms, key_id)).rowcount == 1
+
+        return await self._write(work)

@@ -1,6 +1,15 @@
 """The SQLite schema and the statements whose shape matters (uniqueness, ordering, deep pages)."""
 
-__all__ = ["AUDIT", "INSERT", "LIST", "SCHEMA"]
+__all__ = [
+    "AUDIT",
+    "FIND_KEY",
+    "INSERT",
+    "INSERT_KEY",
+    "LIST",
+    "LIST_KEYS",
+    "REVOKE_KEY",
+    "SCHEMA",
+]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
@@ -22,7 +31,29 @@ CREATE TABLE IF NOT EXISTS audit (
     entry_id        TEXT    NOT NULL
 );
 CREATE INDEX IF NOT EXISTS audit_team ON audit (team_id, seq);
+CREATE TABLE IF NOT EXISTS api_keys (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    id          TEXT    NOT NULL UNIQUE,
+    team_id     TEXT    NOT NULL,
+    name        TEXT    NOT NULL,
+    digest      BLOB    NOT NULL UNIQUE,
+    fingerprint TEXT    NOT NULL,
+    created_ms  INTEGER NOT NULL,
+    revoked_ms  INTEGER
+);
 """
+FIND_KEY = (
+    "SELECT id, team_id, name, fingerprint, created_ms, revoked_ms FROM api_keys "
+    "WHERE digest = ? AND revoked_ms IS NULL"
+)
+INSERT_KEY = (
+    "INSERT INTO api_keys (id, team_id, name, fingerprint, created_ms, digest) "
+    "VALUES (?, ?, ?, ?, ?, ?)"
+)
+LIST_KEYS = (
+    "SELECT id, team_id, name, fingerprint, created_ms, revoked_ms FROM api_keys ORDER BY seq"
+)
+REVOKE_KEY = "UPDATE api_keys SET revoked_ms = ? WHERE id = ? AND revoked_ms IS NULL"
 
 INSERT = (
     "INSERT INTO entries (id, team_id, url, created_ms) VALUES (?, ?, ?, ?) "

@@ -150,6 +150,7 @@ EXCEPTION_FOR_STATUS: dict[int, type[DncApiError]] = {
     409: ConflictError,
     413: PayloadTooLargeError,
     500: InternalServerError,
+    503: InternalServerError,  # a store the deployment needs is down (decisions outage-*)
 }
 
 

@@ -16,6 +16,7 @@ from reference_server.testing import FakeClock, inprocess_client, service_of
 pytestmark = pytest.mark.anyio
 
 
+@pytest.mark.sqlite_only  # the fake clock drives the TTL; Redis expires keys by its own clock
 async def test_repeated_checks_are_served_from_cache_until_the_ttl_expires(
     client: httpx.AsyncClient, auth: SimpleNamespace, clock: FakeClock
 ) -> None:

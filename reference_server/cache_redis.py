@@ -1,0 +1,168 @@
+"""The check cache shared by every instance: answers in Redis under a per-team generation.
+
+Every answer key carries the team's generation (`dnc:{team}:chk:<generation>:<url digest>`),
+and a write bumps the generation, so every answer cached before it becomes unreachable at
+once, on every instance; old keys simply expire. The race the single-process cache closes
+with its counter is closed here the same way, atomically in Redis: `lookup` returns the
+generation with the answer, and `store` writes only if the generation is still that one.
+
+A write bumps the generation twice:
+- before it touches the database: if Redis is unreachable the write is refused (503), so no
+  write can ever commit without invalidating; and answers cached before the write are gone
+  even if this instance dies right after the commit (kill -9);
+- after the commit: this closes the window in which a check that raced the write re-cached
+  the old answer. If that bump fails, it is retried on this instance's next cache call, and
+  until it succeeds this instance serves that team from the database.
+
+A missing generation (a fresh or restarted Redis, an evicted key) starts at Redis' clock in
+microseconds, never at 0: a check that read generation N before a Redis restart can then
+never store its answer under a new, coincidentally equal N.
+
+Redis unreachable: `lookup` answers a miss with a None token, so the check reads the
+database and nothing is stored (decision outage-redis). Stale answers are impossible: writes
+are refused while Redis is down, and answers live only in Redis.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from typing import Any
+
+from reference_server.cache import MISS, Miss, Token
+from reference_server.errors import ServiceUnavailable
+from reference_server.redis_link import RedisLink, team_key
+from reference_server.storage import Entry
+
+__all__ = ["RedisCheckCache"]
+
+_ENSURE_GENERATION = """
+local generation = redis.call('GET', KEYS[1])
+if not generation then
+  local t = redis.call('TIME')
+  generation = t[1] .. string.format('%06d', tonumber(t[2]))
+  redis.call('SET', KEYS[1], generation)
+end
+"""
+# KEYS[1] generation key; ARGV[1] answer-key prefix, ARGV[2] url digest.
+_LOOKUP = (
+    _ENSURE_GENERATION
+    + """
+return {generation, redis.call('GET', ARGV[1] .. generation .. ':' .. ARGV[2])}
+"""
+)
+# KEYS[1] generation key; ARGV expected generation, answer key, value, ttl ms.
+_STORE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', ARGV[2], ARGV[3], 'PX', ARGV[4])
+  return 1
+end
+return 0
+"""
+_BUMP = _ENSURE_GENERATION + "\nreturn redis.call('INCR', KEYS[1])\n"
+
+_NOT_LISTED = b"-"
+
+
+def _encode(answer: Entry | None) -> bytes:
+    if answer is None:
+        return _NOT_LISTED
+    return json.dumps([answer.id, answer.team_id, answer.url, answer.created_ms]).encode()
+
+
+def _decode(raw: bytes) -> Entry | None:
+    if raw == _NOT_LISTED:
+        return None
+    entry_id, team_id, url, created_ms = json.loads(raw)
+    return Entry(id=entry_id, team_id=team_id, url=url, created_ms=created_ms)
+
+
+def _url_digest(url: str) -> str:
+    # Keys stay short and carry no personal data; 128 bits make collisions irrelevant.
+    return hashlib.blake2b(url.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+class RedisCheckCache:
+    def __init__(self, link: RedisLink, ttl_s: float) -> None:
+        self._link = link
+        self._ttl_ms = max(1, round(ttl_s * 1000))
+        self._enabled = ttl_s > 0
+        self._scripts: dict[str, Any] = {}
+        # Teams whose post-commit bump failed: served from the database until it succeeds.
+        self._pending: set[str] = set()
+        # Stores run after the answer is sent (one round trip less on a miss); kept here so
+        # they are not garbage-collected mid-flight and can be awaited on close.
+        self._storing: set[asyncio.Task[None]] = set()
+        self.hits = 0
+        self.misses = 0
+
+    async def open(self) -> None:
+        self._scripts = {
+            name: self._link.script(source)
+            for name, source in (("lookup", _LOOKUP), ("store", _STORE), ("bump", _BUMP))
+        }
+
+    async def close(self) -> None:
+        if self._storing:
+            await asyncio.wait(self._storing, timeout=2)
+        self._scripts = {}
+
+    async def _bump(self, team_id: str) -> None:
+        script = self._scripts["bump"]
+        key = team_key(team_id, "gen")
+        await self._link.call(lambda client: script(keys=[key], client=client))
+
+    async def _flush_pending(self) -> None:
+        for team_id in list(self._pending):
+            await self._bump(team_id)
+            self._pending.discard(team_id)
+
+    async def lookup(self, team_id: str, url: str) -> tuple[Token, Entry | Miss | None]:
+        self.misses += 1
+        if not self._enabled:
+            return None, MISS
+        try:
+            if self._pending:
+                await self._flush_pending()
+            script = self._scripts["lookup"]
+            keys = [team_key(team_id, "gen")]
+            args = [team_key(team_id, "chk", ""), _url_digest(url)]
+            generation, raw = await self._link.call(
+                lambda client: script(keys=keys, args=args, client=client)
+            )
+        except ServiceUnavailable:
+            return None, MISS  # bypass: the database answers, nothing is stored
+        if raw is None:
+            return generation.decode(), MISS
+        self.misses -= 1
+        self.hits += 1
+        return generation.decode(), _decode(raw)
+
+    async def store(self, team_id: str, url: str, answer: Entry | None, token: Token) -> None:
+        if not isinstance(token, str) or team_id in self._pending:
+            return
+        script = self._scripts["store"]
+        key = team_key(team_id, "gen")
+        answer_key = team_key(team_id, "chk", token, _url_digest(url))
+        args = [token, answer_key, _encode(answer), self._ttl_ms]
+
+        async def run() -> None:
+            try:
+                await self._link.call(lambda client: script(keys=[key], args=args, client=client))
+            except ServiceUnavailable:
+                return  # an answer not cached is only slower, never wrong
+
+        # Safe to run late: the script stores only if the generation is still `token`.
+        task = asyncio.ensure_future(run())
+        self._storing.add(task)
+        task.add_done_callback(self._storing.discard)
+
+    async def before_write(self, team_id: str) -> None:
+        await self._bump(team_id)  # ServiceUnavailable refuses the write
+
+    async def after_write(self, team_id: str) -> None:
+        try:
+            await self._bump(team_id)
+        except ServiceUnavailable:
+            self._pending.add(team_id)

@@ -1,0 +1,152 @@
+"""The PostgreSQL schema as numbered migrations, oldest first. Never edit a released step:
+append a new one (`dnc db migrate` applies every step above the database's version).
+
+Team isolation is enforced by the database ("permissions enforced at database level"):
+- every table with team data has `team_id`, row-level security ENABLEd and FORCEd (so even
+  the tables' owner is filtered), and a policy that shows a row only when the transaction's
+  `dnc.team_id` setting equals its `team_id`. `NULLIF(…, '')` makes an empty setting match
+  nothing: after a `set_config(…, true)` ends, `current_setting` returns '' rather than NULL.
+- the server's queries run as `dnc_app` (NOLOGIN, owns nothing, no BYPASSRLS), which holds
+  only the privileges the five operations need, and no privilege at all on `api_keys`.
+- two questions must be answered before or beyond the caller's team, each by one narrow
+  SECURITY DEFINER function: "which active key has this digest" (authentication) and "does
+  this entry id exist in another team" (403 versus 404). While they run, `dnc.definer` is
+  'on' (set and cleared by the function body: a function's own SET clause for a custom
+  variable needs a superuser), which a policy scoped to the migrating role (the owner;
+  `TO CURRENT_USER`) honours; `dnc_app` can set that variable too, but no policy applies it
+  to `dnc_app`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["APP_ROLE", "MIGRATIONS", "Migration", "latest_version"]
+
+APP_ROLE = "dnc_app"
+
+_TEAM = "team_id = NULLIF(current_setting('dnc.team_id', true), '')"
+_DEFINER = "current_setting('dnc.definer', true) = 'on'"
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "entries",
+        """
+CREATE TABLE entries (
+    seq        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id         text   NOT NULL UNIQUE,
+    team_id    text   NOT NULL,
+    url        text   NOT NULL,
+    created_ms bigint NOT NULL,
+    CONSTRAINT entries_team_url UNIQUE (team_id, url)
+);
+CREATE INDEX entries_team_created ON entries (team_id, created_ms DESC, seq DESC);
+""",
+    ),
+    Migration(
+        2,
+        "audit",
+        """
+CREATE TABLE audit (
+    seq             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at_ms           bigint NOT NULL,
+    team_id         text   NOT NULL,
+    key_fingerprint text   NOT NULL,
+    action          text   NOT NULL,
+    url             text   NOT NULL,
+    entry_id        text   NOT NULL
+);
+CREATE INDEX audit_team ON audit (team_id, seq);
+""",
+    ),
+    Migration(
+        3,
+        "row-level security for entries and audit",
+        f"""
+GRANT USAGE ON SCHEMA public TO {APP_ROLE};
+GRANT SELECT, INSERT, DELETE ON entries TO {APP_ROLE};
+GRANT SELECT, INSERT ON audit TO {APP_ROLE};
+ALTER TABLE entries ENABLE ROW LEVEL SECURITY;
+ALTER TABLE entries FORCE ROW LEVEL SECURITY;
+ALTER TABLE audit ENABLE ROW LEVEL SECURITY;
+ALTER TABLE audit FORCE ROW LEVEL SECURITY;
+CREATE POLICY team_isolation ON entries USING ({_TEAM}) WITH CHECK ({_TEAM});
+CREATE POLICY team_isolation ON audit USING ({_TEAM}) WITH CHECK ({_TEAM});
+CREATE POLICY definer_read ON entries FOR SELECT TO CURRENT_USER USING ({_DEFINER});
+CREATE POLICY definer_read ON audit FOR SELECT TO CURRENT_USER USING ({_DEFINER});
+
+-- 403 versus 404 for a delete: answers only "does this id exist in another team".
+CREATE FUNCTION dnc_entry_in_other_team(entry_id text) RETURNS boolean
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, public
+AS $$
+DECLARE
+    found boolean;
+BEGIN
+    PERFORM set_config('dnc.definer', 'on', true);
+    SELECT EXISTS (
+        SELECT 1 FROM public.entries e
+        WHERE e.id = entry_id
+          AND e.team_id IS DISTINCT FROM NULLIF(current_setting('dnc.team_id', true), '')
+    ) INTO found;
+    PERFORM set_config('dnc.definer', '', true);
+    RETURN found;
+END
+$$;
+REVOKE ALL ON FUNCTION dnc_entry_in_other_team(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dnc_entry_in_other_team(text) TO {APP_ROLE};
+""",  # noqa: S608 (only module constants are interpolated)
+    ),
+    Migration(
+        4,
+        "stored API keys",
+        f"""
+CREATE TABLE api_keys (
+    seq         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id          text   NOT NULL UNIQUE,
+    team_id     text   NOT NULL,
+    name        text   NOT NULL,
+    digest      bytea  NOT NULL UNIQUE,
+    fingerprint text   NOT NULL,
+    created_ms  bigint NOT NULL,
+    revoked_ms  bigint
+);
+ALTER TABLE api_keys ENABLE ROW LEVEL SECURITY;
+ALTER TABLE api_keys FORCE ROW LEVEL SECURITY;
+CREATE POLICY team_isolation ON api_keys USING ({_TEAM}) WITH CHECK ({_TEAM});
+-- `dnc keys` (run as the owner) manages keys of every team with dnc.definer on.
+CREATE POLICY definer_all ON api_keys TO CURRENT_USER USING ({_DEFINER}) WITH CHECK ({_DEFINER});
+
+-- Authentication before the team is known: the active key with this digest, nothing else.
+CREATE FUNCTION dnc_find_key(key_digest bytea)
+    RETURNS TABLE (id text, team_id text, name text, fingerprint text, created_ms bigint)
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, public
+AS $$
+BEGIN
+    PERFORM set_config('dnc.definer', 'on', true);
+    RETURN QUERY
+        SELECT k.id, k.team_id, k.name, k.fingerprint, k.created_ms
+        FROM public.api_keys k
+        WHERE k.digest = key_digest AND k.revoked_ms IS NULL;
+    PERFORM set_config('dnc.definer', '', true);
+END
+$$;
+REVOKE ALL ON FUNCTION dnc_find_key(bytea) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dnc_find_key(bytea) TO {APP_ROLE};
+""",  # noqa: S608 (only module constants are interpolated)
+    ),
+)
+
+
+def latest_version() -> int:
+    return MIGRATIONS[-1].version
