@@ -6,13 +6,21 @@ once, on every instance; old keys simply expire. The race the single-process cac
 with its counter is closed here the same way, atomically in Redis: `lookup` returns the
 generation with the answer, and `store` writes only if the generation is still that one.
 
-A write bumps the generation twice:
+A write bumps the generation twice, and is marked in flight in between:
 - before it touches the database: if Redis is unreachable the write is refused (503), so no
   write can ever commit without invalidating; and answers cached before the write are gone
-  even if this instance dies right after the commit (kill -9);
-- after the commit: this closes the window in which a check that raced the write re-cached
-  the old answer. If that bump fails, it is retried on this instance's next cache call, and
-  until it succeeds this instance serves that team from the database.
+  even if this instance dies right after the commit (kill -9). The same script notes the
+  write in the team's in-flight set, with an expiry of `WRITE_MARK_S`;
+- after the commit: the mark is removed and the generation bumped again, which closes the
+  window in which a check that raced the write re-cached the old answer. If that step fails,
+  it is retried on this instance's next cache call, and until it succeeds this instance
+  serves that team from the database.
+- `store` refuses while any write of the team is in flight. Without that, a check on
+  another instance that read the database just before the commit could store the old
+  answer under the bumped generation whenever the post-commit bump never comes (this
+  instance killed, or cut off from Redis, between commit and bump): a person who had just
+  opted out would look contactable for the whole TTL. With it, such an answer can only be
+  stored once the mark has expired, long after any read that began before the commit.
 
 A missing generation (a fresh or restarted Redis, an evicted key) starts at Redis' clock in
 microseconds, never at 0: a check that read generation N before a Redis restart can then
@@ -28,14 +36,20 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from typing import Any
+import secrets
+from collections import defaultdict, deque
+from typing import Any, Final
 
 from reference_server.cache import MISS, Miss, Token
 from reference_server.errors import ServiceUnavailable
 from reference_server.redis_link import RedisLink, team_key
 from reference_server.storage import Entry
 
-__all__ = ["RedisCheckCache"]
+__all__ = ["WRITE_MARK_S", "RedisCheckCache"]
+
+# How long a write counts as in flight if its end is never reported. Far longer than any
+# write takes (a 1,000-entry batch commits in ~0.1 s), far shorter than the answer TTL.
+WRITE_MARK_S: Final = 30.0
 
 _ENSURE_GENERATION = """
 local generation = redis.call('GET', KEYS[1])
@@ -52,15 +66,40 @@ _LOOKUP = (
 return {generation, redis.call('GET', ARGV[1] .. generation .. ':' .. ARGV[2])}
 """
 )
-# KEYS[1] generation key; ARGV expected generation, answer key, value, ttl ms.
-_STORE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('SET', ARGV[2], ARGV[3], 'PX', ARGV[4])
-  return 1
-end
-return 0
+_NOW_US = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 """
-_BUMP = _ENSURE_GENERATION + "\nreturn redis.call('INCR', KEYS[1])\n"
+# KEYS[1] generation key, KEYS[2] in-flight writes; ARGV expected generation, answer key,
+# value, ttl ms.
+_STORE = (
+    _NOW_US
+    + """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+if redis.call('ZCARD', KEYS[2]) > 0 then return 0 end
+redis.call('SET', ARGV[2], ARGV[3], 'PX', ARGV[4])
+return 1
+"""
+)
+# KEYS[1] generation key, KEYS[2] in-flight writes; ARGV[1] write id, ARGV[2] mark in us.
+_BEGIN_WRITE = (
+    _ENSURE_GENERATION
+    + _NOW_US
+    + """
+redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), ARGV[1])
+redis.call('PEXPIRE', KEYS[2], math.ceil(tonumber(ARGV[2]) / 1000) + 1000)
+return redis.call('INCR', KEYS[1])
+"""
+)
+# KEYS[1] generation key, KEYS[2] in-flight writes; ARGV[1] write id.
+_END_WRITE = (
+    _ENSURE_GENERATION
+    + """
+redis.call('ZREM', KEYS[2], ARGV[1])
+return redis.call('INCR', KEYS[1])
+"""
+)
 
 _NOT_LISTED = b"-"
 
@@ -89,8 +128,12 @@ class RedisCheckCache:
         self._ttl_ms = max(1, round(ttl_s * 1000))
         self._enabled = ttl_s > 0
         self._scripts: dict[str, Any] = {}
-        # Teams whose post-commit bump failed: served from the database until it succeeds.
-        self._pending: set[str] = set()
+        # This instance's writes in flight, per team (ids in start order; writes of one team
+        # may overlap, and each `after_write` ends the oldest, which is as good as any).
+        self._writes: defaultdict[str, deque[str]] = defaultdict(deque)
+        # Ends of writes that could not reach Redis: (team, write id), retried on the next
+        # cache call; until then this instance serves that team from the database.
+        self._pending: dict[str, list[str]] = {}
         # Stores run after the answer is sent (one round trip less on a miss); kept here so
         # they are not garbage-collected mid-flight and can be awaited on close.
         self._storing: set[asyncio.Task[None]] = set()
@@ -100,7 +143,12 @@ class RedisCheckCache:
     async def open(self) -> None:
         self._scripts = {
             name: self._link.script(source)
-            for name, source in (("lookup", _LOOKUP), ("store", _STORE), ("bump", _BUMP))
+            for name, source in (
+                ("lookup", _LOOKUP),
+                ("store", _STORE),
+                ("begin", _BEGIN_WRITE),
+                ("end", _END_WRITE),
+            )
         }
 
     async def close(self) -> None:
@@ -108,15 +156,17 @@ class RedisCheckCache:
             await asyncio.wait(self._storing, timeout=2)
         self._scripts = {}
 
-    async def _bump(self, team_id: str) -> None:
-        script = self._scripts["bump"]
-        key = team_key(team_id, "gen")
-        await self._link.call(lambda client: script(keys=[key], client=client))
+    async def _script(self, name: str, team_id: str, *args: object) -> Any:
+        script = self._scripts[name]
+        keys = [team_key(team_id, "gen"), team_key(team_id, "writing")]
+        return await self._link.call(lambda client: script(keys=keys, args=args, client=client))
 
     async def _flush_pending(self) -> None:
-        for team_id in list(self._pending):
-            await self._bump(team_id)
-            self._pending.discard(team_id)
+        for team_id, write_ids in list(self._pending.items()):
+            while write_ids:
+                await self._script("end", team_id, write_ids[0])
+                write_ids.pop(0)
+            del self._pending[team_id]
 
     async def lookup(self, team_id: str, url: str) -> tuple[Token, Entry | Miss | None]:
         self.misses += 1
@@ -142,14 +192,13 @@ class RedisCheckCache:
     async def store(self, team_id: str, url: str, answer: Entry | None, token: Token) -> None:
         if not isinstance(token, str) or team_id in self._pending:
             return
-        script = self._scripts["store"]
-        key = team_key(team_id, "gen")
         answer_key = team_key(team_id, "chk", token, _url_digest(url))
-        args = [token, answer_key, _encode(answer), self._ttl_ms]
 
         async def run() -> None:
             try:
-                await self._link.call(lambda client: script(keys=[key], args=args, client=client))
+                await self._script(
+                    "store", team_id, token, answer_key, _encode(answer), self._ttl_ms
+                )
             except ServiceUnavailable:
                 return  # an answer not cached is only slower, never wrong
 
@@ -159,10 +208,17 @@ class RedisCheckCache:
         task.add_done_callback(self._storing.discard)
 
     async def before_write(self, team_id: str) -> None:
-        await self._bump(team_id)  # ServiceUnavailable refuses the write
+        write_id = secrets.token_hex(8)
+        mark_us = round(WRITE_MARK_S * 1_000_000)
+        await self._script("begin", team_id, write_id, mark_us)  # 503 refuses the write
+        self._writes[team_id].append(write_id)
 
     async def after_write(self, team_id: str) -> None:
+        writes = self._writes.get(team_id)
+        write_id = writes.popleft() if writes else ""  # "": a bump with no write of ours
+        if writes is not None and not writes:
+            del self._writes[team_id]
         try:
-            await self._bump(team_id)
+            await self._script("end", team_id, write_id)
         except ServiceUnavailable:
-            self._pending.add(team_id)
+            self._pending.setdefault(team_id, []).append(write_id)

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from reference_server import Settings
+from reference_server.cache import MISS
 from reference_server.cache_redis import RedisCheckCache
 from reference_server.redis_link import RedisLink
 from reference_server.testing import inprocess_client
@@ -61,6 +62,57 @@ async def test_a_missing_generation_starts_at_redis_time_in_microseconds(
         await cache.after_write("team_gen")
         bumped, _ = await cache.lookup("team_gen", "https://linkedin.com/in/x")
         assert int(str(bumped)) == int(token) + 1
+    finally:
+        await cache.close()
+        await link.close()
+
+
+async def test_an_answer_read_during_a_write_whose_end_never_comes_is_not_cached(
+    stores: SharedStores,
+) -> None:
+    """Instance A begins a write and dies (or loses Redis) after its commit, before its
+    post-commit bump; instance B read the database just before that commit. B must not cache
+    its now stale "not listed" answer: a person who had just opted out would look contactable
+    for the whole TTL."""
+    link_a, link_b = RedisLink(stores.redis.url), RedisLink(stores.redis.url)
+    for link in (link_a, link_b):
+        await link.open()
+    a, b = RedisCheckCache(link_a, ttl_s=300), RedisCheckCache(link_b, ttl_s=300)
+    for cache in (a, b):
+        await cache.open()
+    url = "https://linkedin.com/in/opted-out-just-now"
+    try:
+        await a.before_write("team_race")
+        token, cached = await b.lookup("team_race", url)
+        assert cached is MISS
+        await b.store("team_race", url, None, token)  # B's pre-commit read: not listed
+        await b.close()  # waits for the background store
+        b = RedisCheckCache(link_b, ttl_s=300)
+        await b.open()
+        _, cached = await b.lookup("team_race", url)
+        assert cached is MISS, "a stale 'not listed' was cached while a write was in flight"
+    finally:
+        for cache in (a, b):
+            await cache.close()
+        for link in (link_a, link_b):
+            await link.close()
+
+
+async def test_answers_are_cached_again_once_the_write_has_ended(stores: SharedStores) -> None:
+    link = RedisLink(stores.redis.url)
+    await link.open()
+    cache = RedisCheckCache(link, ttl_s=300)
+    await cache.open()
+    url = "https://linkedin.com/in/cached-after-write"
+    try:
+        await cache.before_write("team_after")
+        await cache.after_write("team_after")
+        token, _ = await cache.lookup("team_after", url)
+        await cache.store("team_after", url, None, token)
+        await cache.close()
+        await cache.open()
+        _, cached = await cache.lookup("team_after", url)
+        assert cached is None  # a cached "not on the list", served without the database
     finally:
         await cache.close()
         await link.close()
