@@ -39,9 +39,10 @@ def settings(**overrides: Any) -> Settings:
 
 
 @contextmanager
-def serve(fault_index: int = -1) -> Iterator[str]:
+def serve(fault_index: int = -1, *, window_s: float | None = None) -> Iterator[str]:
     """Serve the reference server (or the fault_index-th broken variant) in a subprocess, so that
-    variants running side by side do not share one interpreter; yield its base URL (…/v1)."""
+    variants running side by side do not share one interpreter; yield its base URL (…/v1).
+    `window_s` replaces the reference server's rate-limit window (not a variant's)."""
     port = free_port()
     cmd = [
         sys.executable,
@@ -52,6 +53,8 @@ def serve(fault_index: int = -1) -> Iterator[str]:
         "--port",
         str(port),
     ]
+    if window_s is not None:
+        cmd += ["--window-s", f"{window_s:g}"]
     proc = subprocess.Popen(
         cmd, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
