@@ -1,0 +1,49 @@
+"""All rate-limit observations of a run, made once: the write and read scenarios and each
+team's batch session (limit + rolling window) side by side, so that their drains and waits
+overlap (about two windows after the drain in all)."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from contract_tests.checks.rate_limit import Scenario, read_spec, run_bucket, write_spec
+from contract_tests.checks.rolling_window import RollingRun, batch_session
+from contract_tests.cleanup import delete_tracked
+from contract_tests.context import Ctx
+
+
+@dataclass
+class LimitsRun:
+    scenarios: dict[tuple[str, str], Scenario] = field(default_factory=dict)  # (team, bucket)
+    rolling: dict[str, RollingRun] = field(default_factory=dict)  # team -> batch session
+    cleanup_problems: list[str] = field(default_factory=list)
+
+    def scenario(self, team: str, bucket: str) -> Scenario:
+        if bucket == "batch":
+            return self.rolling[team].scenario
+        return self.scenarios[(team, bucket)]
+
+
+def run_all(ctx: Ctx) -> LimitsRun:
+    teams = ["A"] + (["B"] if ctx.b_client is not None else [])
+    result = LimitsRun()
+    # The write burst deletes entries created earlier; topping that backlog up is paced normally.
+    write = {team: write_spec(ctx, team) for team in teams}
+    read = {team: read_spec(ctx, team) for team in teams}
+    with ThreadPoolExecutor(max_workers=2 + len(teams)) as pool:
+        sessions = {team: pool.submit(batch_session, ctx, team) for team in teams}
+        reads = pool.submit(run_bucket, ctx, read)
+        writes = pool.submit(run_bucket, ctx, write)
+        for team, scenario in writes.result().items():
+            result.scenarios[(team, "write")] = scenario
+        if ctx.config.long_window:
+            # The rate-limit tests come last and the write bucket is free again while the batch
+            # sessions wait out their windows: the run's entries are deleted now, not after.
+            for team in teams:
+                result.cleanup_problems += delete_tracked(ctx.client(team), ctx.tracker)
+        for team, scenario in reads.result().items():
+            result.scenarios[(team, "read")] = scenario
+        for team, future in sessions.items():
+            result.rolling[team] = future.result()
+    return result
