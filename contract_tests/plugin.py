@@ -3,6 +3,7 @@ cleanup), test order, and the verdict printed at the end."""
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Generator, Iterator
@@ -110,6 +111,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--report-json",
         default=None,
         help="write the verdict document (contract_tests/verdict.schema.json) to this path",
+    )
+    group.addoption(
+        "--trace-file",
+        default=None,
+        help="write every request and answer of the run to this file (JSON lines; keys never "
+        "appear, only which team's key was used)",
     )
     group.addoption(
         "--baseline",
@@ -439,3 +446,11 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     if run.report_json is not None:
         verdict_doc.write(doc, run.report_json)
         tw.line(f"Verdict document written to {run.report_json}")
+    trace = config.getoption("--trace-file")
+    if trace and ctx is not None:
+        secrets = [run.api_key, run.second_api_key]
+        with Path(trace).open("w", encoding="utf-8") as out:
+            for ex in ctx.log.exchanges:
+                row = {"test": ex.test, "at": round(ex.sent_at, 3), **ex.evidence()}
+                out.write(json.dumps(verdict_doc.redact(row, secrets), ensure_ascii=False) + "\n")
+        tw.line(f"Trace of {len(ctx.log.exchanges)} exchanges written to {trace}")

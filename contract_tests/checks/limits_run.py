@@ -7,7 +7,13 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from contract_tests.checks.rate_limit import Scenario, read_spec, run_bucket, write_spec
+from contract_tests.checks.rate_limit import (
+    FIRST_TEAM,
+    Scenario,
+    read_spec,
+    run_bucket,
+    write_spec,
+)
 from contract_tests.checks.rolling_window import RollingRun, batch_session
 from contract_tests.cleanup import delete_tracked
 from contract_tests.context import Ctx
@@ -33,8 +39,8 @@ def run_all(ctx: Ctx) -> LimitsRun:
     read = {team: read_spec(ctx, team) for team in teams}
     with ThreadPoolExecutor(max_workers=2 + len(teams)) as pool:
         sessions = {team: pool.submit(batch_session, ctx, team) for team in teams}
-        reads = pool.submit(run_bucket, ctx, read)
-        writes = pool.submit(run_bucket, ctx, write)
+        reads = pool.submit(run_bucket, ctx, read, FIRST_TEAM["read"] if "B" in read else "A")
+        writes = pool.submit(run_bucket, ctx, write, FIRST_TEAM["write"])
         for team, scenario in writes.result().items():
             result.scenarios[(team, "write")] = scenario
         if ctx.config.long_window:

@@ -6,11 +6,12 @@ bucket is measured for both teams.
 Each scenario starts from a drained bucket (no request for a whole window), spends exactly the
 documented limit (sent over BURST_WORKERS parallel connections, so that a slow server can still
 be exhausted within a short window; only the numbers of admitted and refused answers count,
-never their order) and sends one more (expected 429). Per bucket, team A goes first; team B's
-first request follows while A is exhausted (A must not throttle B), then B exhausts its own
-bucket; A's request after its resetTime is sent while B is still exhausted (B must not throttle
-A). A burst that took too long for the window to be sure it was still full (see `unmeasured`)
-makes the tests that need its 429 "not measured", never passed or failed.
+never their order) and sends one more (expected 429). Per bucket, one team goes first; the
+other team's first request follows while the first is exhausted (it must be admitted), then
+the other team exhausts its own bucket. Team A goes first on the write bucket, team B on the
+read bucket, so each direction is measured. A burst that took too long for the window to be
+sure it was still full (see `unmeasured`) makes the tests that need its 429 "not measured",
+never passed or failed.
 
 The buckets are independent, so they run side by side (`run_buckets`) and their waits overlap;
 the batch bucket's scenario is the first phase of the rolling-window test (`rolling_window.py`).
@@ -39,9 +40,9 @@ BURST_WORKERS = 12
 # A server may keep request times in whole seconds: a request can then leave the window up to
 # this much earlier than exactly one window after it arrived.
 RESOLUTION_S = 1.0
-# Team B's first request follows team A's first one by at least this much, so that A's request
-# after its resetTime still finds B's bucket exhausted.
-OTHER_TEAM_DELAY_S = 1.0
+# Which team exhausts each bucket first (the other team's first request then shows that it is
+# not throttled): both directions are measured, each on its own bucket.
+FIRST_TEAM = {"write": "A", "read": "B"}
 
 
 @dataclass
@@ -155,7 +156,7 @@ def parallel(send: Callable[[int], Exchange], indexes: Sequence[int]) -> list[Ex
 
 def burst(ctx: Ctx, spec: Spec, first: int = 0) -> Scenario:
     """From a drained bucket: `limit` requests at once, then the one(s) over the limit. With
-    first=1 the request 0 was already sent (team B's first request, see run_bucket)."""
+    first=1 the request 0 was already sent (the second team's first request, see run_bucket)."""
     scenario = Scenario(
         spec.team, spec.bucket, LIMITS[spec.bucket], spec.seed, window_s=ctx.config.window_s
     )
@@ -173,58 +174,45 @@ def burst(ctx: Ctx, spec: Spec, first: int = 0) -> Scenario:
     return scenario
 
 
-def run_bucket(ctx: Ctx, specs: dict[str, Spec]) -> dict[str, Scenario]:
-    """One bucket for both teams (`specs` by team): drain, A's burst, B's first request while A
-    is exhausted, B's burst, then each team's request after its resetTime."""
-    teams = list(specs)
+def run_bucket(ctx: Ctx, specs: dict[str, Spec], first: str = "A") -> dict[str, Scenario]:
+    """One bucket for both teams (`specs` by team): drain, the `first` team's burst, the other
+    team's first request while `first` is exhausted (it must be admitted), the other team's
+    burst, then each team's request after its resetTime."""
     bucket = next(iter(specs.values())).bucket
-    for team in teams:
+    for team in specs:
         ctx.pacer.drain(team, bucket)
-    a = burst(ctx, specs["A"])
-    if not a.exhausted and a.unmeasured() is None:
-        # A fixed-window server may have rolled its window over during the burst: once more,
-        # from a drained bucket.
-        ctx.pacer.drain("A", bucket)
-        a = burst(ctx, specs["A"])
-    out = {"A": a}
-    if "B" in specs:
-        _sleep_until(a.first_sent + OTHER_TEAM_DELAY_S)
-        b_first = specs["B"].spend(0)
-        if a.exhausted and b_first.received_at < _reset_order(a) - 0.1:
-            a.other_team = b_first
+    one = _measured_burst(ctx, specs[first])
+    out = {first: one}
+    second = ctx.other(first)
+    if second in specs:
+        probe = specs[second].spend(0)
+        if one.exhausted:
+            one.other_team = probe
         else:
-            a.other_team_missing = "team A's bucket was no longer exhausted when team B sent"
-        b = burst(ctx, specs["B"], first=1)
-        b.burst.insert(0, b_first)
-        if not b.exhausted and b.unmeasured() is None:
-            ctx.pacer.drain("B", bucket)
-            b = burst(ctx, specs["B"])
-        out["B"] = b
+            one.other_team_missing = f"team {first}'s bucket was never exhausted"
+        two = burst(ctx, specs[second], first=1)
+        two.burst.insert(0, probe)
+        if not two.exhausted and two.unmeasured() is None:
+            two = _measured_burst(ctx, specs[second])
+        two.other_team_missing = f"measured on another bucket, where team {second} went first"
+        out[second] = two
     for scenario in sorted(out.values(), key=_reset_order):
         after_reset(ctx, scenario, specs[scenario.team])
-    b_scenario = out.get("B")
-    if b_scenario is not None:
-        _other_for_b(b_scenario, a)
     return out
+
+
+def _measured_burst(ctx: Ctx, spec: Spec) -> Scenario:
+    scenario = burst(ctx, spec)
+    if not scenario.exhausted and scenario.unmeasured() is None:
+        # A fixed-window server may have rolled its window over during the burst: once more,
+        # from a drained bucket.
+        ctx.pacer.drain(spec.team, spec.bucket)
+        scenario = burst(ctx, spec)
+    return scenario
 
 
 def _reset_order(s: Scenario) -> float:
     return (local_reset_s(s.over, s.window_s) if s.over is not None else None) or 0.0
-
-
-def _other_for_b(b: Scenario, a: Scenario) -> None:
-    """Team A's request after its own resetTime counts for B if B was still exhausted then."""
-    ex = a.after_reset
-    if not b.exhausted or b.over is None:
-        b.other_team_missing = "team B's bucket was never exhausted (see its limit test)"
-    elif ex is None:
-        b.other_team_missing = "team A sent no request after its resetTime"
-    elif ex.received_at < _reset_order(b) - 0.1:
-        b.other_team = ex
-    else:
-        b.other_team_missing = (
-            "team B's bucket was no longer exhausted when team A sent its request after resetTime"
-        )
 
 
 def _sleep_until(moment: float) -> None:

@@ -206,6 +206,7 @@ class StaleCheck:
     """Serves earlier check answers again; `invalidate_on` lists the writes that clear them."""
 
     invalidate_on: tuple[str, ...]
+    keys: tuple[str, ...] = (KEY_A, KEY_B)  # the teams whose answers are served stale
     answers: dict[tuple[str | None, str], tuple[int, Json]] = field(default_factory=dict)
 
     def wrapper(self) -> AppWrapper:
@@ -224,7 +225,7 @@ class StaleCheck:
             return scope
 
         def on_response(req: Req, status: int, body: Json) -> tuple[int, Json]:
-            if _is(req, "GET", "/dnc/check") and status == 200:
+            if _is(req, "GET", "/dnc/check") and status == 200 and req.key in self.keys:
                 self.answers[(req.key, req.query.get("url", ""))] = (status, body)
             return status, body
 
@@ -440,6 +441,19 @@ def when(
     return rewrite(on_response=on_response)
 
 
+def when_key(
+    key: str, method: str, path: str, status: int, change: Callable[[Json], tuple[int, Json]]
+) -> AppWrapper:
+    """`when`, for the requests of one key only."""
+
+    def on_response(req: Req, got: int, body: Json) -> tuple[int, Json]:
+        if req.key == key and _is(req, method, path) and got == status and isinstance(body, dict):
+            return change(body)
+        return got, body
+
+    return rewrite(on_response=on_response)
+
+
 def _data(body: Json) -> dict[str, Any]:
     data = body.get("data")
     return data if isinstance(data, dict) else {}
@@ -642,7 +656,8 @@ def F(
 ) -> Fault:
     args = tuple(select.split(" ", 1)) if select.startswith(("-m", "-k")) else ("-m", select)
     if select == "rate_limit":  # only the scenarios the killers need: each one waits out windows
-        args = ("-m", "rate_limit", "-k", " or ".join(sorted(killers)))
+        tests = sorted({k.partition("[")[0] for k in killers})
+        args = ("-m", "rate_limit", "-k", " or ".join(tests))
     return Fault(name, behaviour, reference_app(wrapper, **settings), args, frozenset(killers))
 
 
@@ -669,6 +684,12 @@ LARGE_LIMIT = "test_list_honours_a_limit_above_100_up_to_1000"
 
 
 def catalogue() -> list[Fault]:
+    from . import faults_schemathesis, faults_team_b
+
+    return _documented_behaviours() + faults_schemathesis.catalogue(F) + faults_team_b.catalogue(F)
+
+
+def _documented_behaviours() -> list[Fault]:
     stale_all = StaleCheck(invalidate_on=())
     stale_delete = StaleCheck(invalidate_on=("add", "batch"))
     stale_batch = StaleCheck(invalidate_on=("add", "delete"))
