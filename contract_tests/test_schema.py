@@ -17,8 +17,13 @@ def schema_run(dnc_ctx: Ctx) -> SchemaRun:
     """One run of every phase, observed by every check (each request costs rate-limit budget)."""
     run = SchemaRun(dnc_ctx)
     long = dnc_ctx.config.long_window
-    schema_phases.operation_run(dnc_ctx, run, max_examples=2 if long else 4)
-    schema_phases.stateful_run(dnc_ctx, run, max_examples=2 if long else 3)
+    schema = schema_phases.load_schema(dnc_ctx, run, max_examples=2 if long else 4)
+    schema_phases.operation_run(dnc_ctx, run, schema)
+    # With a long window the stateful run is one scenario of at most four steps (its budget).
+    if long:
+        schema_phases.stateful_run(dnc_ctx, run, schema, max_examples=1, steps=4)
+    else:
+        schema_phases.stateful_run(dnc_ctx, run, schema, max_examples=3, steps=6)
     dnc_ctx.verdict.schemathesis = run.checks_summary()
     return run
 

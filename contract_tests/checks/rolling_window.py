@@ -35,6 +35,7 @@ from contract_tests.checks.rate_limit import (
     burst,
     local_reset_s,
     parallel,
+    worth_retrying,
 )
 from contract_tests.client import Exchange
 from contract_tests.config import LIMITS
@@ -86,8 +87,8 @@ def batch_session(ctx: Ctx, team: str) -> RollingRun:
     w = ctx.config.window_s
     ctx.pacer.drain(team, "batch")
     scenario = burst(ctx, spec)
-    if not scenario.exhausted and scenario.unmeasured() is None:
-        ctx.pacer.drain(team, "batch")  # a fixed window may have rolled over: once more
+    if worth_retrying(scenario, w):
+        ctx.pacer.drain(team, "batch")
         scenario = burst(ctx, spec)
     run = RollingRun(team=team, window_s=w, scenario=scenario)
     try:

@@ -3,6 +3,7 @@ it in a subprocess, the way a user would (`python -m contract_tests.cli`, env co
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -92,14 +93,25 @@ class SuiteRun:
     skipped: set[str] = field(default_factory=set)
     output: str = ""
     seconds: float = 0.0
+    verdict: dict[str, Any] = field(default_factory=dict)  # the --report-json document
+    files: dict[str, str] = field(default_factory=dict)  # junit / json / md, as written
 
 
 def run_suite(
-    base_url: str, args: list[str], *, second_key: bool = True, timeout_s: float = 240
+    base_url: str,
+    args: list[str],
+    *,
+    second_key: bool = True,
+    timeout_s: float = 240,
+    env_extra: dict[str, str] | None = None,
+    niceness: int = 0,
 ) -> SuiteRun:
-    """`python -m contract_tests.cli <args>` against base_url; outcomes per test from JUnit XML."""
+    """`python -m contract_tests.cli <args>` against base_url; outcomes per test from JUnit XML,
+    the verdict document and the Markdown report kept for inspection."""
     with tempfile.TemporaryDirectory(prefix="dnc-selftest-") as tmp:
         junit = Path(tmp) / "junit.xml"
+        verdict = Path(tmp) / "verdict.json"
+        markdown = Path(tmp) / "verdict.md"
         env = {k: v for k, v in os.environ.items() if not k.startswith("DNC_")}
         env.update(
             DNC_BASE_URL=base_url,
@@ -108,19 +120,27 @@ def run_suite(
         )
         if second_key:
             env["DNC_SECOND_TEAM_API_KEY"] = KEY_B
+        env.update(env_extra or {})
         started = time.monotonic()
+        reports = [f"--junitxml={junit}", f"--report-json={verdict}", f"--report-md={markdown}"]
         proc = subprocess.run(
-            [sys.executable, "-m", "contract_tests.cli", "-q", f"--junitxml={junit}", *args],
+            [sys.executable, "-m", "contract_tests.cli", "-q", *reports, *args],
             cwd=PROJECT_ROOT,
             env=env,
             capture_output=True,
             text=True,
             timeout=timeout_s,
             check=False,
+            preexec_fn=(lambda: os.nice(niceness)) if niceness else None,
         )
         result = SuiteRun(
             proc.returncode, output=proc.stdout + proc.stderr, seconds=time.monotonic() - started
         )
+        for name, path in (("junit", junit), ("json", verdict), ("md", markdown)):
+            if path.exists():
+                result.files[name] = path.read_text(encoding="utf-8")
+        if "json" in result.files:
+            result.verdict = json.loads(result.files["json"])
         if junit.exists():
             for case in ET.parse(junit).getroot().iter("testcase"):
                 name = case.get("name", "")
