@@ -131,13 +131,17 @@ class Runner:
 
     def _spec_or_editable(self) -> None:
         python = str(self.tmp / "venv" / "bin" / "python")
-        probe = subprocess.run([python, "-c", SPEC_PROBE], env=self.env, capture_output=True)
+        # Away from the checkout, so that `import dnc_kit` finds the installed package.
+        probe = subprocess.run(
+            [python, "-c", SPEC_PROBE], env=self.env, cwd=self.tmp, capture_output=True
+        )
         if probe.returncode == 0:
             return
         self.notes.append("the installed wheel lacks openapi.yaml: reinstalled editable")
         subprocess.run(
             [python, "-m", "pip", "install", "--quiet", "--no-deps", "-e", str(PROJECT_ROOT)],
             env=self.env,
+            cwd=self.tmp,
             check=True,
             capture_output=True,
         )
