@@ -15,7 +15,7 @@ from contract_tests.checks.rate_limit import (
     write_spec,
 )
 from contract_tests.checks.rolling_window import RollingRun, batch_session
-from contract_tests.cleanup import delete_tracked
+from contract_tests.cleanup import cleanup_team
 from contract_tests.context import Ctx
 
 
@@ -43,13 +43,14 @@ def run_all(ctx: Ctx) -> LimitsRun:
         writes = pool.submit(run_bucket, ctx, write, FIRST_TEAM["write"])
         for team, scenario in writes.result().items():
             result.scenarios[(team, "write")] = scenario
-        if ctx.config.long_window:
-            # The rate-limit tests come last and the write bucket is free again while the batch
-            # sessions wait out their windows: the run's entries are deleted now, not after.
-            for team in teams:
-                result.cleanup_problems += delete_tracked(ctx.client(team), ctx.tracker)
         for team, scenario in reads.result().items():
             result.scenarios[(team, "read")] = scenario
+        if ctx.config.long_window:
+            # The rate-limit tests come last, and the write and read buckets are free again
+            # while the batch sessions wait out their windows: the run's entries are deleted
+            # now, not after (the final cleanup then finds nothing left).
+            for team in teams:
+                result.cleanup_problems += cleanup_team(ctx.client(team), ctx.tracker)
         for team, future in sessions.items():
             result.rolling[team] = future.result()
     return result

@@ -31,6 +31,7 @@ import pytest
 from contract_tests import seeds
 from contract_tests.checks.common import envelope_conformance, fail
 from contract_tests.checks.delete import unknown_id
+from contract_tests.cleanup import find_marked
 from contract_tests.client import Exchange
 from contract_tests.config import LIMITS
 from contract_tests.context import NOT_MEASURED, Ctx
@@ -243,14 +244,15 @@ def after_reset(ctx: Ctx, scenario: Scenario, spec: Spec) -> None:
 
 
 def write_plan(backlog: int, limit: int = LIMITS["write"]) -> list[str]:
-    """The order of adds and deletes spending the write bucket (both kinds, so sharing shows).
+    """The order of adds and deletes spending the write bucket.
 
-    Deletes first consume entries the run created earlier (which cleanup would otherwise delete
-    one by one later): up to 25 deletes and 5 adds; without such a backlog, 15 × (add, delete).
-    """
-    deletes = min(25, backlog) if backlog >= limit // 2 else limit // 2
+    Deletes consume entries the run created earlier (which cleanup would otherwise delete one
+    by one later): all of them when there are enough, never fewer than half; adds fill the
+    rest. Sharing shows in the two requests over the limit, an add and a delete, both of which
+    must be refused."""
+    deletes = min(limit, max(backlog, limit // 2))
     adds = limit - deletes
-    add_at = {round(k * limit / adds) for k in range(adds)}
+    add_at = {round(k * limit / adds) for k in range(adds)} if adds else set()
     return ["add" if i in add_at else "delete" for i in range(limit)]
 
 
@@ -258,7 +260,13 @@ def write_spec(ctx: Ctx, team: str) -> Spec:
     """30 writes of one team mixing adds and deletes (write_plan), then one more add and one
     more delete (both expected 429)."""
     client = ctx.client(team)
-    backlog = [i for i, url in ctx.tracker.ids.get(team, {}).items() if ctx.config.marker in url]
+    # Every entry of the run on the team's list, batch-created ones too (one list request).
+    backlog = list(
+        dict.fromkeys(
+            [i for i, url in ctx.tracker.ids.get(team, {}).items() if ctx.config.marker in url]
+            + find_marked(client, ctx.config.marker)
+        )
+    )
     # The burst is sent in parallel: every delete needs an entry that exists before it starts.
     for _ in range(LIMITS["write"] // 2 - len(backlog)):
         backlog.append(
