@@ -131,9 +131,11 @@ def local_reset_s(ex: Exchange, window_s: float) -> float | None:
         return None
     estimated = server_skew_s(ex)
     if estimated is not None:
-        # The server's clock runs ahead of ours (Date header, 1 s resolution): wait by our
-        # clock. A clock that may run behind only makes the wait longer, which is harmless.
-        reset -= estimated if estimated > 1.0 else min(estimated, 0.0)
+        # The Date header has a resolution of 1 s, so the estimate may exceed the true skew by
+        # up to 0.5 s: corrected by the least skew it allows, the moment is never early by the
+        # server's clock (later only makes the wait longer, which is harmless).
+        least = estimated - 0.5
+        reset -= least if estimated > 1.0 else min(least, 0.0)
     if not (ex.received_at - 5 <= reset <= ex.received_at + window_s + 5):
         return None
     return reset
@@ -233,13 +235,16 @@ def _sleep_until(moment: float) -> None:
 
 
 def after_reset(ctx: Ctx, scenario: Scenario, spec: Spec) -> None:
-    over = scenario.over
-    if over is None or over.status != 429:
+    """One request SETTLE_S after the latest resetTime the scenario received: a server may
+    count refused requests (decision rate-limit-counting), so the second request over the
+    limit can move the moment one more is admitted."""
+    refused = [ex for ex in (scenario.over, scenario.over_other) if ex is not None]
+    if not refused or refused[0].status != 429:
         return
-    reset = local_reset_s(over, ctx.config.window_s)
-    if reset is None:
+    resets = [local_reset_s(ex, ctx.config.window_s) for ex in refused if ex.status == 429]
+    if any(reset is None for reset in resets):
         return
-    _sleep_until(reset + SETTLE_S)
+    _sleep_until(max(r for r in resets if r is not None) + SETTLE_S)
     scenario.after_reset = spec.spend(scenario.limit + 2)
 
 

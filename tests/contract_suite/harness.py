@@ -56,6 +56,29 @@ def serve(fault_index: int = -1, *, window_s: float | None = None) -> Iterator[s
     ]
     if window_s is not None:
         cmd += ["--window-s", f"{window_s:g}"]
+    with _served(cmd, port) as base_url:
+        yield base_url
+
+
+@contextmanager
+def serve_independent(variant: str, *options: str) -> Iterator[str]:
+    """Serve the independent implementation (tests/independent_server, written from the seeds
+    and the spec only) with the self-test keys and window; yield its base URL (…/v1)."""
+    port = free_port()
+    cmd = [
+        sys.executable, "-m", "tests.independent_server",
+        "--port", str(port),
+        "--keys", f"{KEY_A}:team_independent_a,{KEY_B}:team_independent_b",
+        "--window-s", f"{WINDOW_S:g}",
+        "--variant", variant,
+        *options,
+    ]  # fmt: skip
+    with _served(cmd, port) as base_url:
+        yield base_url
+
+
+@contextmanager
+def _served(cmd: list[str], port: int) -> Iterator[str]:
     proc = subprocess.Popen(
         cmd, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
@@ -65,9 +88,9 @@ def serve(fault_index: int = -1, *, window_s: float | None = None) -> Iterator[s
         while True:
             if proc.poll() is not None:
                 err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-                raise RuntimeError(f"the variant server exited: {err[-2000:]}")
+                raise RuntimeError(f"the server exited: {err[-2000:]}")
             if time.monotonic() > deadline:
-                raise RuntimeError("the variant server did not start within 30 s")
+                raise RuntimeError("the server did not start within 30 s")
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                     break
