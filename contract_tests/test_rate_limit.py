@@ -3,17 +3,40 @@
 import pytest
 
 from contract_tests.checks import rate_limit as rl
-from contract_tests.checks.limits_run import LimitsRun, run_all
+from contract_tests.checks.limits_run import LimitsRun, Needed, run_all
 from contract_tests.checks.rolling_window import rolling_window_conformance
 from contract_tests.context import TEAM_IDS, TEAMS, Ctx
 
 pytestmark = pytest.mark.rate_limit
 
 
+# What each test observes: its buckets, and whether it needs the rolling-window phase.
+NEEDS: dict[str, tuple[frozenset[str], bool]] = {
+    "test_add_and_delete_share_exactly_30_requests_per_window": (frozenset({"write"}), False),
+    "test_check_and_list_share_exactly_60_requests_per_window": (frozenset({"read"}), False),
+    "test_batch_admits_exactly_10_requests_per_window": (frozenset({"batch"}), False),
+    "test_one_team_exhausting_a_bucket_does_not_throttle_another_team": (
+        frozenset({"write", "read"}),
+        False,
+    ),
+    "test_a_bucket_refills_only_as_requests_age_out_of_the_rolling_window": (
+        frozenset({"batch"}),
+        True,
+    ),
+}
+ALL_BUCKETS = (frozenset({"write", "read", "batch"}), False)
+
+
 @pytest.fixture(scope="module")
-def limits(dnc_ctx: Ctx) -> LimitsRun:
-    """Every bucket of both teams exhausted side by side (their waits overlap), observed once."""
-    run = run_all(dnc_ctx)
+def limits(dnc_ctx: Ctx, request: pytest.FixtureRequest) -> LimitsRun:
+    """Every bucket of both teams exhausted side by side (their waits overlap), observed once;
+    a selection of the tests (-k) observes only what it needs."""
+    names = {item.name.partition("[")[0] for item in request.session.items}
+    needs = [NEEDS.get(name, ALL_BUCKETS) for name in names if name in TESTS]
+    needed = Needed(
+        buckets=frozenset().union(*(b for b, _ in needs)), rolling=any(r for _, r in needs)
+    )
+    run = run_all(dnc_ctx, needed)
     dnc_ctx.verdict.notes += [f"Cleanup: {p}" for p in run.cleanup_problems]
     return run
 
@@ -78,3 +101,6 @@ def test_a_bucket_refills_only_as_requests_age_out_of_the_rolling_window(
 ) -> None:
     ctx.client(team)
     rolling_window_conformance(limits.rolling[team])
+
+
+TESTS = {name for name in dir() if name.startswith("test_")}

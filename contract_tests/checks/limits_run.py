@@ -31,19 +31,30 @@ class LimitsRun:
         return self.scenarios[(team, bucket)]
 
 
-def run_all(ctx: Ctx) -> LimitsRun:
+@dataclass(frozen=True)
+class Needed:
+    """Which observations the selected tests need (all of them in a full run)."""
+
+    buckets: frozenset[str] = frozenset({"write", "read", "batch"})
+    rolling: bool = True
+
+
+def run_all(ctx: Ctx, needed: Needed = Needed()) -> LimitsRun:
     teams = ["A"] + (["B"] if ctx.b_client is not None else [])
     result = LimitsRun()
     # The write burst deletes entries created earlier; topping that backlog up is paced normally.
-    write = {team: write_spec(ctx, team) for team in teams}
-    read = {team: read_spec(ctx, team) for team in teams}
+    write = {team: write_spec(ctx, team) for team in teams} if "write" in needed.buckets else {}
+    read = {team: read_spec(ctx, team) for team in teams} if "read" in needed.buckets else {}
     with ThreadPoolExecutor(max_workers=2 + len(teams)) as pool:
-        sessions = {team: pool.submit(batch_session, ctx, team) for team in teams}
+        sessions = {
+            team: pool.submit(batch_session, ctx, team, needed.rolling)
+            for team in (teams if "batch" in needed.buckets else [])
+        }
         reads = pool.submit(run_bucket, ctx, read, FIRST_TEAM["read"] if "B" in read else "A")
         writes = pool.submit(run_bucket, ctx, write, FIRST_TEAM["write"])
-        for team, scenario in writes.result().items():
+        for team, scenario in (writes.result() if write else {}).items():
             result.scenarios[(team, "write")] = scenario
-        for team, scenario in reads.result().items():
+        for team, scenario in (reads.result() if read else {}).items():
             result.scenarios[(team, "read")] = scenario
         if ctx.config.long_window:
             # The rate-limit tests come last, and the write and read buckets are free again

@@ -130,12 +130,13 @@ def local_reset_s(ex: Exchange, window_s: float) -> float | None:
     if reset is None:
         return None
     estimated = server_skew_s(ex)
-    if estimated is not None:
-        # The Date header has a resolution of 1 s, so the estimate may exceed the true skew by
-        # up to 0.5 s: corrected by the least skew it allows, the moment is never early by the
-        # server's clock (later only makes the wait longer, which is harmless).
-        least = estimated - 0.5
-        reset -= least if estimated > 1.0 else min(least, 0.0)
+    if estimated is not None and abs(estimated) > 1.0:
+        # A clock difference the Date header shows (its resolution is 1 s, so the estimate may
+        # exceed the true difference by up to 0.5 s): corrected by the least difference it
+        # allows, the moment is never early by the server's clock. A smaller estimate is
+        # within the header's resolution and SETTLE_S covers it; waiting longer there would
+        # hide a resetTime that comes too early.
+        reset -= estimated - 0.5
     if not (ex.received_at - 5 <= reset <= ex.received_at + window_s + 5):
         return None
     return reset
@@ -183,6 +184,8 @@ def run_bucket(ctx: Ctx, specs: dict[str, Spec], first: str = "A") -> dict[str, 
     """One bucket for both teams (`specs` by team): drain, the `first` team's burst, the other
     team's first request while `first` is exhausted (it must be admitted), the other team's
     burst, then each team's request after its resetTime."""
+    if not specs:
+        return {}
     bucket = next(iter(specs.values())).bucket
     for team in specs:
         ctx.pacer.drain(team, bucket)

@@ -81,8 +81,9 @@ def _sleep_until(moment: float) -> None:
         time.sleep(delay)
 
 
-def batch_session(ctx: Ctx, team: str) -> RollingRun:
-    """Drain the team's batch bucket, run phase 1 and (unless switched off) phase 2."""
+def batch_session(ctx: Ctx, team: str, rolling: bool = True) -> RollingRun:
+    """Drain the team's batch bucket, run phase 1 and (unless switched off or not selected)
+    phase 2."""
     spec = batch_spec(ctx, team)
     w = ctx.config.window_s
     ctx.pacer.drain(team, "batch")
@@ -92,20 +93,20 @@ def batch_session(ctx: Ctx, team: str) -> RollingRun:
         scenario = burst(ctx, spec)
     run = RollingRun(team=team, window_s=w, scenario=scenario)
     try:
-        _phases(ctx, run, spec.spend)
+        _phases(ctx, run, spec.spend, rolling)
     except BaseException as exc:  # a skip ("not measured") or a failure, re-raised by the test
         run.outcome = exc
     return run
 
 
-def _phases(ctx: Ctx, run: RollingRun, send: Callable[[int], Exchange]) -> None:
+def _phases(ctx: Ctx, run: RollingRun, send: Callable[[int], Exchange], selected: bool) -> None:
     w = run.window_s
     scenario = run.scenario
     limit = LIMITS["batch"]
     if not scenario.exhausted or scenario.over is None:
         pytest.skip(f"{NOT_MEASURED}the batch bucket could not be exhausted (see the limit test)")
     reset = local_reset_s(scenario.over, w)
-    rolling = ctx.config.rolling_window_test and w > RESOLUTION_S * 1.25
+    rolling = selected and ctx.config.rolling_window_test and w > RESOLUTION_S * 1.25
     counter = limit + 1
     s1 = scenario.first_sent
     if not rolling:
@@ -116,6 +117,8 @@ def _phases(ctx: Ctx, run: RollingRun, send: Callable[[int], Exchange]) -> None:
         reason = (
             "switched off (--no-rolling-window-test)"
             if not ctx.config.rolling_window_test
+            else "not selected"
+            if not selected
             else f"a {w:g} s window is too short to tell rolling from fixed"
         )
         pytest.skip(f"{NOT_MEASURED}{reason}")
