@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from reference_server.normalize import normalize_linkedin_url
 
-from .harness import KEY_A, KEY_B, WINDOW_S, AppWrapper, reference_app
+from .harness import KEY_A, KEY_B, RL_WINDOW_S, WINDOW_S, AppWrapper, reference_app
 
 Json = Any
 Scope = dict[str, Any]
@@ -306,10 +306,10 @@ class GlobalWriteLimit:
             if not (_is(req, "POST", "/dnc") or _is(req, "DELETE", "/dnc/{id}")):
                 return scope
             now = time.time()
-            while self.stamps and now - self.stamps[0] >= WINDOW_S:
+            while self.stamps and now - self.stamps[0] >= RL_WINDOW_S:
                 self.stamps.popleft()
             if len(self.stamps) >= 30:
-                reset = int((self.stamps[0] + WINDOW_S) * 1000)
+                reset = int((self.stamps[0] + RL_WINDOW_S) * 1000)
                 return 429, {
                     "error": "rate_limit_exceeded",
                     "message": "Too many requests.",
@@ -332,13 +332,13 @@ class FixedWindowBatch:
         def on_request(req: Req, scope: Scope) -> Scope | tuple[int, Json]:
             if not _is(req, "POST", "/dnc/batch") or req.key not in (KEY_A, KEY_B):
                 return scope
-            slot = int(time.time() // WINDOW_S)
+            slot = int(time.time() // RL_WINDOW_S)
             used = self.counts.get((req.key, slot), 0)
             if used >= 10:
                 return 429, {
                     "error": "rate_limit_exceeded",
                     "message": "Too many requests.",
-                    "resetTime": int((slot + 1) * WINDOW_S * 1000),
+                    "resetTime": int((slot + 1) * RL_WINDOW_S * 1000),
                 }
             self.counts[(req.key, slot)] = used + 1
             return scope
@@ -644,6 +644,7 @@ class Fault:
     app: Callable[[], Any]
     select: tuple[str, ...]  # pytest args choosing the relevant tests
     killers: frozenset[str]  # tests of which at least one must fail
+    window_s: float = WINDOW_S  # the rate-limit window of the variant and of the suite run
 
 
 def F(
@@ -655,10 +656,14 @@ def F(
     **settings: Any,
 ) -> Fault:
     args = tuple(select.split(" ", 1)) if select.startswith(("-m", "-k")) else ("-m", select)
+    window_s = WINDOW_S
     if select == "rate_limit":  # only the scenarios the killers need: each one waits out windows
         tests = sorted({k.partition("[")[0] for k in killers})
         args = ("-m", "rate_limit", "-k", " or ".join(tests))
-    return Fault(name, behaviour, reference_app(wrapper, **settings), args, frozenset(killers))
+        window_s = RL_WINDOW_S
+        settings.setdefault("rate_window_s", window_s)
+    app = reference_app(wrapper, **settings)
+    return Fault(name, behaviour, app, args, frozenset(killers), window_s)
 
 
 NORM = "test_documented_url_forms_are_stored_as_the_canonical_url"

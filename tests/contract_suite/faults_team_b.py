@@ -26,7 +26,7 @@ from .faults import (
     _with_key,
     when_key,
 )
-from .harness import KEY_A, KEY_B, WINDOW_S, AppWrapper
+from .harness import KEY_A, KEY_B, RL_WINDOW_S, AppWrapper
 
 Receive = Callable[[], Any]
 
@@ -179,12 +179,12 @@ class PerTeamLimiter:
         log = self.stamps.setdefault((key, bucket), deque())
         limit = team.limits[bucket]
         if bucket in team.fixed:
-            slot_start = (now // WINDOW_S) * WINDOW_S
+            slot_start = (now // RL_WINDOW_S) * RL_WINDOW_S
             used = sum(1 for t in log if t >= slot_start)
-            return int((slot_start + WINDOW_S) * 1000) if used >= limit else None
-        while log and now - log[0] >= WINDOW_S:
+            return int((slot_start + RL_WINDOW_S) * 1000) if used >= limit else None
+        while log and now - log[0] >= RL_WINDOW_S:
             log.popleft()
-        return int((log[0] + WINDOW_S) * 1000) if len(log) >= limit else None
+        return int((log[0] + RL_WINDOW_S) * 1000) if len(log) >= limit else None
 
     def wrapper(self) -> AppWrapper:
         def on_request(req: Req, scope: Scope) -> Scope | tuple[int, Json]:

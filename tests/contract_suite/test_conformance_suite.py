@@ -77,7 +77,8 @@ def _cpu_heavy(fault: Fault) -> bool:
 
 def _run_fault(index: int) -> SuiteRun:
     fault = FAULTS[index]
-    return run_against(index, list(fault.select), niceness=10 if _cpu_heavy(fault) else 0)
+    niceness = 10 if _cpu_heavy(fault) else 0
+    return run_against(index, list(fault.select), niceness=niceness, window_s=fault.window_s)
 
 
 def _expected_cost(fault: Fault) -> int:
