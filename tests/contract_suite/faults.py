@@ -16,6 +16,27 @@ from urllib.parse import parse_qsl, urlencode
 from reference_server.normalize import normalize_linkedin_url
 
 from .harness import KEY_A, KEY_B, RL_WINDOW_S, WINDOW_S, AppWrapper, reference_app
+from .killers import (
+    AFTER,
+    AUDIT,
+    B10,
+    BODY429,
+    CHECK_FORMS,
+    DELETE_403,
+    DELETE_OWN,
+    DUPLICATES,
+    ENV_ERR,
+    ENV_OK,
+    INVALID,
+    LARGE_LIMIT,
+    NORM,
+    OTHER,
+    R60,
+    ROLLING,
+    SCHEMA,
+    SERVER_ERROR,
+    W30,
+)
 
 Json = Any
 Scope = dict[str, Any]
@@ -123,16 +144,21 @@ async def _read_body(receive: Any) -> tuple[bytes, Any]:
         chunks.append(message.get("body", b""))
         more = message.get("more_body", False)
     raw = b"".join(chunks)
-    replayed = False
+    return raw, replayer(raw)
 
-    async def replay() -> dict[str, Any]:
-        nonlocal replayed
-        if replayed:
+
+def replayer(raw: bytes) -> Callable[[], Any]:
+    """An ASGI `receive` that hands the app `raw` as the whole request body, once."""
+    sent = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
             return {"type": "http.disconnect"}
-        replayed = True
+        sent = True
         return {"type": "http.request", "body": raw, "more_body": False}
 
-    return raw, replay
+    return receive
 
 
 async def _send_json(
@@ -664,29 +690,6 @@ def F(
         settings.setdefault("rate_window_s", window_s)
     app = reference_app(wrapper, **settings)
     return Fault(name, behaviour, app, args, frozenset(killers), window_s)
-
-
-NORM = "test_documented_url_forms_are_stored_as_the_canonical_url"
-CHECK_FORMS = "test_check_finds_a_listed_url_by_every_documented_form"
-INVALID = "test_a_url_that_is_not_a_linkedin_profile_answers_400_invalid_url"
-W30 = "test_add_and_delete_share_exactly_30_requests_per_window"
-R60 = "test_check_and_list_share_exactly_60_requests_per_window"
-B10 = "test_batch_admits_exactly_10_requests_per_window"
-BODY429 = "test_a_429_carries_rate_limit_exceeded_a_message_and_reset_time_within_the_window"
-AFTER = "test_requests_are_admitted_again_after_reset_time"
-OTHER = "test_one_team_exhausting_a_bucket_does_not_throttle_another_team"
-ENV_OK = "test_every_success_answer_carries_error_null_and_data"
-ENV_ERR = "test_every_error_answer_carries_an_error_code_and_a_message"
-ST = "test_generated_requests_pass_the_schemathesis_check"
-SCHEMA = f"{ST}[response_schema_conformance]"
-SERVER_ERROR = f"{ST}[not_a_server_error]"
-DELETE_403 = "test_delete_of_another_teams_entry_answers_403_unauthorized_dnc_and_keeps_it"
-
-ROLLING = "test_a_bucket_refills_only_as_requests_age_out_of_the_rolling_window"
-DELETE_OWN = "test_delete_of_an_own_entry_answers_200_and_removes_it"
-DUPLICATES = "test_every_documented_form_of_a_listed_url_answers_409_dnc_entry_exists"
-LARGE_LIMIT = "test_list_honours_a_limit_above_100_up_to_1000"
-AUDIT = "test_every_answer_the_run_saw_matches_its_documented_schema"
 
 
 def catalogue() -> list[Fault]:

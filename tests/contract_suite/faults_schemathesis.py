@@ -21,24 +21,22 @@ from .faults import (
     _req,
     _send_json,
     _with_key,
+    replayer,
     rewrite,
     when,
 )
 from .harness import KEY_A, KEY_B, AppWrapper
-
-ST = "test_generated_requests_pass_the_schemathesis_check"
-INVALID_REFUSED = "test_generated_input_the_pages_call_invalid_is_refused"
-DELETE_OWN = "test_delete_of_an_own_entry_answers_200_and_removes_it"
-DELETE_TWICE = "test_delete_of_an_already_deleted_entry_answers_404_dnc_not_found"
-NOT_FOUND = "test_check_of_an_unlisted_url_answers_on_list_false_and_entry_null"
-AUTH_WRONG = "test_every_operation_with_a_wrong_api_key_answers_401_unauthorized"
-ENV_ERR = "test_every_error_answer_carries_an_error_code_and_a_message"
-PAGING = "test_list_pages_with_limit_and_offset"
-AUDIT = "test_every_answer_the_run_saw_matches_its_documented_schema"
-
-
-def st(check: str) -> str:
-    return f"{ST}[{check}]"
+from .killers import (
+    AUDIT,
+    AUTH_WRONG,
+    DELETE_OWN,
+    DELETE_TWICE,
+    ENV_ERR,
+    INVALID_REFUSED,
+    NOT_FOUND,
+    PAGING,
+    st,
+)
 
 
 def raw_rewrite(
@@ -110,16 +108,7 @@ def body_rewrite(change: Callable[[Req, Json], Json | tuple[int, Json]]) -> AppW
             data = json.dumps(changed).encode()
             headers = [(k, v) for k, v in scope["headers"] if k != b"content-length"]
             headers.append((b"content-length", str(len(data)).encode()))
-            done = False
-
-            async def receive_new() -> dict[str, Any]:
-                nonlocal done
-                if done:
-                    return {"type": "http.disconnect"}
-                done = True
-                return {"type": "http.request", "body": data, "more_body": False}
-
-            await app({**scope, "headers": headers}, receive_new, send)
+            await app({**scope, "headers": headers}, replayer(data), send)
 
         return middleware
 

@@ -24,24 +24,11 @@ from .faults import (
     _req,
     _send_json,
     _with_key,
+    replayer,
     when_key,
 )
 from .harness import KEY_A, KEY_B, RL_WINDOW_S, AppWrapper
-
-Receive = Callable[[], Any]
-
-
-def _replayer(raw: bytes) -> Receive:
-    sent = False
-
-    async def receive() -> dict[str, Any]:
-        nonlocal sent
-        if sent:
-            return {"type": "http.disconnect"}
-        sent = True
-        return {"type": "http.request", "body": raw, "more_body": False}
-
-    return receive
+from .killers import AFTER, B10, BODY429, OTHER, R60, ROLLING, W30, team_b
 
 
 def _as_other_team(
@@ -62,7 +49,7 @@ def _as_other_team(
             status, headers, body = await _captured(app, scope, replay)
             answer: Json = json.loads(body) if body else None
             if req.key == KEY_A and isinstance(answer, dict) and decide(req, status, answer):
-                b_status, _, b_body = await _captured(app, _with_key(scope, KEY_B), _replayer(raw))
+                b_status, _, b_body = await _captured(app, _with_key(scope, KEY_B), replayer(raw))
                 b_answer: Json = json.loads(b_body) if b_body else None
                 status, answer = combine(req, answer, b_status, b_answer)
             await _send_json(send, status, answer, headers)
@@ -72,7 +59,7 @@ def _as_other_team(
     return wrap
 
 
-def check_sees_team_b() -> AppWrapper:
+def check_sees_teamteam_b() -> AppWrapper:
     """Team A's check also finds team B's entries (team B's check is fine)."""
 
     def decide(req: Req, status: int, answer: Json) -> bool:
@@ -86,7 +73,7 @@ def check_sees_team_b() -> AppWrapper:
     return _as_other_team(decide, combine)
 
 
-def list_shows_team_b() -> AppWrapper:
+def list_shows_teamteam_b() -> AppWrapper:
     """Team A's first page also lists team B's newest entries."""
 
     def decide(req: Req, status: int, answer: Json) -> bool:
@@ -102,7 +89,7 @@ def list_shows_team_b() -> AppWrapper:
     return _as_other_team(decide, combine)
 
 
-def delete_reaches_team_b() -> AppWrapper:
+def delete_reaches_teamteam_b() -> AppWrapper:
     """Team A's delete of team B's entry succeeds (B's delete of A's entry is refused)."""
 
     def decide(req: Req, status: int, answer: Json) -> bool:
@@ -114,7 +101,7 @@ def delete_reaches_team_b() -> AppWrapper:
     return _as_other_team(decide, combine)
 
 
-def add_blocked_by_team_b() -> AppWrapper:
+def add_blocked_by_teamteam_b() -> AppWrapper:
     """Team A's add answers 409 when team B already lists the URL (B's add is fine)."""
 
     def decide(req: Req, status: int, answer: Json) -> bool:
@@ -217,17 +204,6 @@ class PerTeamLimiter:
 
 
 NO_LIMITS = {"write": 1_000_000, "read": 1_000_000, "batch": 1_000_000}
-W30 = "test_add_and_delete_share_exactly_30_requests_per_window"
-R60 = "test_check_and_list_share_exactly_60_requests_per_window"
-B10 = "test_batch_admits_exactly_10_requests_per_window"
-BODY429 = "test_a_429_carries_rate_limit_exceeded_a_message_and_reset_time_within_the_window"
-AFTER = "test_requests_are_admitted_again_after_reset_time"
-OTHER = "test_one_team_exhausting_a_bucket_does_not_throttle_another_team"
-ROLLING = "test_a_bucket_refills_only_as_requests_age_out_of_the_rolling_window"
-
-
-def _b(name: str) -> str:
-    return f"{name}[team_B]"
 
 
 def catalogue(F: Callable[..., Fault]) -> list[Fault]:
@@ -249,50 +225,54 @@ def catalogue(F: Callable[..., Fault]) -> list[Fault]:
             "team A's check sees team B's entries",
             "team isolation on check (both directions)",
             "isolation",
-            {_b("test_another_team_cannot_see_an_entry_through_check")},
-            check_sees_team_b(),
+            {team_b("test_another_team_cannot_see_an_entry_through_check")},
+            check_sees_teamteam_b(),
         ),
         F(
             "team A's list shows team B's entries",
             "team isolation on list (both directions)",
             "isolation",
-            {_b("test_another_teams_list_does_not_show_the_entries")},
-            list_shows_team_b(),
+            {team_b("test_another_teams_list_does_not_show_the_entries")},
+            list_shows_teamteam_b(),
         ),
         F(
             "team A can delete team B's entries",
             "team isolation on delete (both directions)",
             "isolation",
-            {_b("test_delete_of_another_teams_entry_answers_403_unauthorized_dnc_and_keeps_it")},
-            delete_reaches_team_b(),
+            {
+                team_b(
+                    "test_delete_of_another_teams_entry_answers_403_unauthorized_dnc_and_keeps_it"
+                )
+            },
+            delete_reaches_teamteam_b(),
         ),
         F(
             "team A's add refused when team B lists the URL",
             "the same URL for two teams (both orders)",
             "isolation",
-            {_b("test_two_teams_can_each_add_the_same_url")},
-            add_blocked_by_team_b(),
+            {team_b("test_two_teams_can_each_add_the_same_url")},
+            add_blocked_by_teamteam_b(),
         ),
         # team B's cache never invalidated by one kind of write
         F(
             "team B's check cache kept on add",
             "add invalidates the cache (team B)",
             "cache",
-            {_b("test_check_sees_an_add_at_once_after_a_cached_miss")},
+            {team_b("test_check_sees_an_add_at_once_after_a_cached_miss")},
             StaleCheck(invalidate_on=("batch", "delete"), keys=(KEY_B,)).wrapper(),
         ),
         F(
             "team B's check cache kept on delete",
             "delete invalidates the cache (team B)",
             "cache",
-            {_b("test_check_sees_a_delete_at_once_after_a_cached_hit")},
+            {team_b("test_check_sees_a_delete_at_once_after_a_cached_hit")},
             StaleCheck(invalidate_on=("add", "batch"), keys=(KEY_B,)).wrapper(),
         ),
         F(
             "team B's check cache kept on batch",
             "batch invalidates the cache (team B)",
             "cache",
-            {_b("test_check_sees_a_batch_add_at_once_after_a_cached_miss")},
+            {team_b("test_check_sees_a_batch_add_at_once_after_a_cached_miss")},
             StaleCheck(invalidate_on=("add", "delete"), keys=(KEY_B,)).wrapper(),
         ),
         # duplicates for team B
@@ -300,32 +280,32 @@ def catalogue(F: Callable[..., Fault]) -> list[Fault]:
             "team B's duplicate add answers 201",
             "409 dnc_entry_exists (team B)",
             "duplicates",
-            {_b("test_every_documented_form_of_a_listed_url_answers_409_dnc_entry_exists")},
+            {team_b("test_every_documented_form_of_a_listed_url_answers_409_dnc_entry_exists")},
             when_key(KEY_B, "POST", "/dnc", 409, _created_copy),
         ),
         # team B's limits
         limited(
             "team B's write limit 31",
             "30 writes per window (team B)",
-            {_b(W30)},
+            {team_b(W30)},
             TeamLimits(limits={"write": 31, "read": 60, "batch": 10}),
         ),
         limited(
             "team B's read limit 59",
             "60 reads per window (team B)",
-            {_b(R60)},
+            {team_b(R60)},
             TeamLimits(limits={"write": 30, "read": 59, "batch": 10}),
         ),
         limited(
             "team B's batch limit 11",
             "10 batches per window (team B)",
-            {_b(B10)},
+            {team_b(B10)},
             TeamLimits(limits={"write": 30, "read": 60, "batch": 11}),
         ),
         limited(
             "team B's delete has its own bucket",
             "add+delete share 30 (team B)",
-            {_b(W30)},
+            {team_b(W30)},
             TeamLimits(
                 buckets={**DOCUMENTED_BUCKETS, "delete": "delete"},
                 limits={**DOCUMENTED_LIMITS, "delete": 30},
@@ -334,7 +314,7 @@ def catalogue(F: Callable[..., Fault]) -> list[Fault]:
         limited(
             "team B's list has its own bucket",
             "check+list share 60 (team B)",
-            {_b(R60)},
+            {team_b(R60)},
             TeamLimits(
                 buckets={**DOCUMENTED_BUCKETS, "list": "list"},
                 limits={**DOCUMENTED_LIMITS, "list": 60},
@@ -349,19 +329,19 @@ def catalogue(F: Callable[..., Fault]) -> list[Fault]:
         limited(
             "team B's 429 without resetTime",
             "429 carries resetTime (team B)",
-            {_b(BODY429), _b(AFTER)},
+            {team_b(BODY429), team_b(AFTER)},
             TeamLimits(drop_reset=True),
         ),
         limited(
             "team B's resetTime is 'now'",
             "admitted again after resetTime (team B)",
-            {_b(AFTER)},
+            {team_b(AFTER)},
             TeamLimits(reset_now=True),
         ),
         limited(
             "team B's batch bucket in fixed windows",
             "rolling window (team B)",
-            {_b(ROLLING)},
+            {team_b(ROLLING)},
             TeamLimits(fixed=frozenset({"batch"})),
         ),
     ]
