@@ -104,6 +104,16 @@ class ExchangeLog:
             counts[bucket] = counts.get(bucket, 0) + 1
         return counts
 
+    def count_by_team(self) -> dict[str, dict[str, int]]:
+        """Requests per team ("A", "B"; "-" without a team key) and bucket: each team's
+        buckets are a budget of their own."""
+        counts: dict[str, dict[str, int]] = {}
+        for ex in self.exchanges:
+            bucket = bucket_for(ex.method, ex.path) or "other"
+            team = counts.setdefault(ex.team, {})
+            team[bucket] = team.get(bucket, 0) + 1
+        return {team: dict(sorted(c.items())) for team, c in sorted(counts.items())}
+
 
 class DncClient:
     """One team's view of the API. `key=None` means the team's own key."""

@@ -408,6 +408,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     ctx: Ctx | None = _STATE.get("ctx")
     if ctx is not None:
         verdict.requests = ctx.log.count_by_bucket()
+        verdict.requests_by_team = ctx.log.count_by_team()
         unplanned = sum(ctx.pacer.unplanned_429.values())
         detail = f" {dict(ctx.pacer.unplanned_429)}, waited out and retried" if unplanned else ""
         verdict.notes.append(

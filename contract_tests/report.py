@@ -56,6 +56,7 @@ class Verdict:
     notes: list[str] = field(default_factory=list)
     duration_s: float = 0.0
     requests: dict[str, int] = field(default_factory=dict)
+    requests_by_team: dict[str, dict[str, int]] = field(default_factory=dict)
     schemathesis: list[dict[str, Any]] = field(default_factory=list)  # per check, see schema.py
 
     def warn(self, test: str, message: str) -> None:

@@ -138,6 +138,7 @@ def build(verdict: Verdict, run: RunConfig, facts: RunFacts) -> dict[str, Any]:
             ],
         },
         "requests": dict(sorted(verdict.requests.items())),
+        "requests_by_team": verdict.requests_by_team,
         "unplanned_429": dict(sorted(facts.unplanned_429.items())),
         "notes": list(verdict.notes),
     }

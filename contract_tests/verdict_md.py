@@ -80,7 +80,10 @@ def markdown(doc: dict[str, Any]) -> str:
             lines.append(f"- not run: `{c['name']}`{why}: {c['reason']}")
     if doc["requests"]:
         shown = ", ".join(f"{b} {n}" for b, n in doc["requests"].items())
-        lines += ["", f"Requests sent per bucket: {shown}."]
+        lines += ["", f"Requests sent per bucket: {shown}; per team (each its own budget):", ""]
+        for team, counts in doc["requests_by_team"].items():
+            per = ", ".join(f"{b} {n}" for b, n in counts.items())
+            lines.append(f"- {'no team key' if team == '-' else 'team ' + team}: {per}")
     lines += [""] + [f"> {note}" for note in doc["notes"]]
     lines += [
         "",
