@@ -52,10 +52,7 @@ def cleanup_team(client: DncClient, tracker: Tracker) -> list[str]:
     problems: list[str] = []
     team = client.team
     try:
-        for entry_id in list(tracker.ids.get(team, {})):
-            ex = client.delete(entry_id)
-            if ex.status not in (200, 404):
-                problems.append(f"could not delete {entry_id}: {ex.status}")
+        problems += delete_tracked(client, tracker)
         # URLs a broken server "added" although they are outside the run prefix: we created them,
         # so we remove exactly those again.
         for url in sorted(tracker.foreign_added.get(team, set())):
@@ -69,6 +66,16 @@ def cleanup_team(client: DncClient, tracker: Tracker) -> list[str]:
                 problems.append(f"could not delete {entry_id}: {ex.status}")
     except Exception as exc:  # cleanup must finish whatever the target does
         problems.append(f"cleanup of team {team} stopped: {exc!r}")
+    return problems
+
+
+def delete_tracked(client: DncClient, tracker: Tracker) -> list[str]:
+    """Delete every id the run created for the client's team (paced); return problems."""
+    problems: list[str] = []
+    for entry_id in list(tracker.ids.get(client.team, {})):
+        ex = client.delete(entry_id)
+        if ex.status not in (200, 404):
+            problems.append(f"could not delete {entry_id}: {ex.status}")
     return problems
 
 

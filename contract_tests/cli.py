@@ -17,8 +17,10 @@ INTRO = """dnc conformance: does a deployment honour the DNC API (openapi.yaml)?
   Target   DNC_BASE_URL (e.g. https://api.example.com/v1); unset -> embedded reference server
   Keys     DNC_API_KEY (team A), DNC_SECOND_TEAM_API_KEY (another team, for isolation tests)
   Window   DNC_RATE_WINDOW_S (the target's rate-limit window, default 60)
-  Options  --strict  --no-rate-limit-tests  --report-md PATH  -m <category>  -k <words>
-           --junitxml PATH, and any other pytest option
+  Options  --report-json PATH (verdict document)  --report-md PATH  --junitxml PATH
+           --baseline FILE (expected failures)  --strict  --no-rate-limit-tests
+           --no-rolling-window-test  --trace-file PATH  -m <category>  -k <words>
+           and any other pytest option
 """
 
 

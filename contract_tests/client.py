@@ -47,6 +47,7 @@ class Exchange:
     sent_at: float
     received_at: float
     auth: str = "team key"
+    test: str = ""  # the test that sent it (evidence in the verdict)
 
     @property
     def json_object(self) -> dict[str, Any]:
@@ -73,17 +74,28 @@ class Exchange:
         shown = self.text if self.body is None else _short(self.body)
         return f"sent {self.request_line()}\n  got {self.status} {_short(shown)}"
 
+    def evidence(self) -> dict[str, Any]:
+        """A request/response excerpt for the verdict (which key, never the key)."""
+        shown = self.text if self.body is None else _short(self.body)
+        return {"request": self.request_line(), "status": self.status, "response": _short(shown)}
+
 
 @dataclass
 class ExchangeLog:
     """Everything the run saw, shared by all clients (thread-safe append)."""
 
     exchanges: list[Exchange] = field(default_factory=list)
+    current_test: str = ""
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, exchange: Exchange) -> None:
         with self._lock:
+            exchange.test = exchange.test or self.current_test
             self.exchanges.append(exchange)
+
+    def of_test(self, name: str) -> list[Exchange]:
+        with self._lock:
+            return [ex for ex in self.exchanges if ex.test == name]
 
     def count_by_bucket(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -91,6 +103,16 @@ class ExchangeLog:
             bucket = bucket_for(ex.method, ex.path) or "other"
             counts[bucket] = counts.get(bucket, 0) + 1
         return counts
+
+    def count_by_team(self) -> dict[str, dict[str, int]]:
+        """Requests per team ("A", "B"; "-" without a team key) and bucket: each team's
+        buckets are a budget of their own."""
+        counts: dict[str, dict[str, int]] = {}
+        for ex in self.exchanges:
+            bucket = bucket_for(ex.method, ex.path) or "other"
+            team = counts.setdefault(ex.team, {})
+            team[bucket] = team.get(bucket, 0) + 1
+        return {team: dict(sorted(c.items())) for team, c in sorted(counts.items())}
 
 
 class DncClient:

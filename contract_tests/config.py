@@ -20,8 +20,6 @@ ENV_SECOND_KEY = "DNC_SECOND_TEAM_API_KEY"
 ENV_WINDOW = "DNC_RATE_WINDOW_S"
 ENV_CLOCK_SKEW = "DNC_CLOCK_SKEW_S"
 DEFAULT_CLOCK_SKEW_S = 2.0
-# The rolling-window test costs about 2.5 windows: by default it runs only for short windows.
-ROLLING_TEST_MAX_WINDOW_S = 10.0
 
 
 def new_run_id() -> str:
@@ -38,11 +36,13 @@ class RunConfig:
     strict: bool = False
     rate_limit_tests: bool = True
     report_md: Path | None = None
+    report_json: Path | None = None
+    baseline: Path | None = None
     run_id: str = field(default_factory=new_run_id)
     embedded: bool = False
     request_timeout_s: float = 30.0
     clock_skew_s: float = DEFAULT_CLOCK_SKEW_S
-    rolling_window_test: bool = False  # force the rolling-window test for a long window
+    rolling_window_test: bool = True  # off: --no-rolling-window-test (not measured)
 
     @property
     def marker(self) -> str:

@@ -8,6 +8,7 @@ from contract_tests.plugin import (
     pytest_collection_modifyitems,
     pytest_configure,
     pytest_runtest_makereport,
+    pytest_runtest_setup,
     pytest_terminal_summary,
 )
 
@@ -19,5 +20,6 @@ __all__ = [
     "pytest_collection_modifyitems",
     "pytest_configure",
     "pytest_runtest_makereport",
+    "pytest_runtest_setup",
     "pytest_terminal_summary",
 ]

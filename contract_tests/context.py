@@ -16,6 +16,9 @@ from contract_tests.pacing import Pacer
 from contract_tests.report import Verdict
 
 NOT_MEASURED = "NOT MEASURED: "
+# The teams of the two keys; every per-team guarantee is checked for each of them.
+TEAMS = ("A", "B")
+TEAM_IDS = ["team_A", "team_B"]
 
 
 @dataclass
@@ -36,6 +39,14 @@ class Ctx:
         if self.b_client is None:
             pytest.skip(NOT_MEASURED + "no second team key (DNC_SECOND_TEAM_API_KEY)")
         return self.b_client
+
+    def client(self, team: str) -> DncClient:
+        """The client of team "A" or "B" (B: "not measured" without a second key)."""
+        return self.a if team == "A" else self.b
+
+    @staticmethod
+    def other(team: str) -> str:
+        return "B" if team == "A" else "A"
 
     def fresh_slug(self, name: str) -> str:
         return f"{self.config.slug_prefix}{name}-{next(self._names)}"

@@ -1,10 +1,12 @@
-"""The verdict: one row per category (pass / fail / warning / not measured), printed at the end of
-the run and written as Markdown with `--report-md PATH` (e.g. for a CI job summary)."""
+"""The verdict: one result per requirement (pass / fail / warn / not_measured), collected while
+the run goes, turned into the verdict document (`--report-json`, schema `verdict.schema.json`)
+at the end. The terminal table and the Markdown report (`--report-md`) are rendered from that
+document (`verdict_md.py`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import Any
 
 CATEGORIES: dict[str, str] = {
     "schema": "Schema conformance (Schemathesis)",
@@ -21,15 +23,10 @@ CATEGORIES: dict[str, str] = {
     "rate_limit": "Rate limits",
 }
 
-PASS, FAIL, WARN, NOT_MEASURED = "pass", "fail", "warning", "not measured"
-NOT_SELECTED = "not selected"
-ICON = {
-    PASS: "✅ pass",
-    FAIL: "❌ fail",
-    WARN: "⚠️ warning",
-    NOT_MEASURED: "➖ not measured",
-    NOT_SELECTED: "· not selected",
-}
+PASS, FAIL, WARN, NOT_MEASURED = "pass", "fail", "warn", "not_measured"
+NOT_SELECTED = "not_selected"
+STATUSES = (PASS, FAIL, WARN, NOT_MEASURED)
+EXPECTED_FAILURE, STALE = "expected_failure", "stale"
 
 
 @dataclass
@@ -39,6 +36,14 @@ class TestResult:
     outcome: str
     detail: str = ""
     warnings: list[str] = field(default_factory=list)
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+    baseline: str | None = None  # EXPECTED_FAILURE (listed and failed) or STALE (listed, passed)
+
+    @property
+    def counts_as_failure(self) -> bool:
+        if self.baseline == STALE:
+            return True
+        return self.outcome == FAIL and self.baseline != EXPECTED_FAILURE
 
 
 @dataclass
@@ -51,15 +56,27 @@ class Verdict:
     notes: list[str] = field(default_factory=list)
     duration_s: float = 0.0
     requests: dict[str, int] = field(default_factory=dict)
+    requests_by_team: dict[str, dict[str, int]] = field(default_factory=dict)
+    schemathesis: list[dict[str, Any]] = field(default_factory=list)  # per check, see schema.py
 
     def warn(self, test: str, message: str) -> None:
         self.warnings.setdefault(test, []).append(message)
 
-    def record(self, name: str, category: str, outcome: str, detail: str = "") -> None:
+    def record(
+        self,
+        name: str,
+        category: str,
+        outcome: str,
+        detail: str = "",
+        *,
+        evidence: list[dict[str, Any]] | None = None,
+        baseline: str | None = None,
+    ) -> None:
         existing = self.results.get(name)
         if existing is not None and existing.outcome == FAIL:
             return  # a teardown error never hides a failure
-        result = TestResult(name, category, outcome, detail)
+        result = TestResult(name, category, outcome, detail, evidence=evidence or [])
+        result.baseline = baseline
         result.warnings = self.warnings.get(name, [])
         if outcome == PASS and result.warnings:
             result.outcome = WARN
@@ -67,72 +84,15 @@ class Verdict:
 
     @property
     def passed(self) -> bool:
-        return not any(r.outcome == FAIL for r in self.results.values())
+        return not any(r.counts_as_failure for r in self.results.values())
 
     def category_outcome(self, category: str) -> tuple[str, list[TestResult]]:
         rows = [r for r in self.results.values() if r.category == category]
-        outcomes = {r.outcome for r in rows}
-        for outcome in (FAIL, WARN, PASS):
+        if any(r.counts_as_failure for r in rows):
+            return FAIL, rows
+        # An expected failure (listed in the baseline) shows as a warning of its category.
+        outcomes = {WARN if r.outcome == FAIL else r.outcome for r in rows}
+        for outcome in (WARN, PASS):
             if outcome in outcomes:
                 return outcome, rows
         return (NOT_MEASURED if rows else NOT_SELECTED), rows
-
-    def markdown(self) -> str:
-        head = "PASS" if self.passed else "FAIL"
-        lines = [
-            f"# DNC API conformance: **{head}**",
-            "",
-            f"Target `{self.target}` · run `{self.run_id}` · rate-limit window {self.window_s:g} s"
-            f" · {self.duration_s:.0f} s",
-            "",
-            "| Category | Verdict | Passed | Failed | Warnings | Not measured |",
-            "| --- | --- | ---: | ---: | ---: | ---: |",
-        ]
-        for key, title in CATEGORIES.items():
-            outcome, rows = self.category_outcome(key)
-            counts = {
-                o: sum(1 for r in rows if r.outcome == o) for o in (PASS, FAIL, WARN, NOT_MEASURED)
-            }
-            lines.append(
-                f"| {title} | {ICON[outcome]} | {counts[PASS]} | {counts[FAIL]} | {counts[WARN]}"
-                f" | {counts[NOT_MEASURED]} |"
-            )
-        for outcome, title in (
-            (FAIL, "Failures"),
-            (WARN, "Warnings"),
-            (NOT_MEASURED, "Not measured"),
-        ):
-            rows = [r for r in self.results.values() if r.outcome == outcome]
-            if not rows:
-                continue
-            lines += ["", f"## {title}", ""]
-            for r in rows:
-                detail = r.detail.strip().splitlines()[0] if r.detail.strip() else ""
-                lines.append(f"- **{r.name}** ({r.category}){': ' + detail if detail else ''}")
-                for w in r.warnings[:20]:
-                    lines.append(f"  - {w}")
-                if len(r.warnings) > 20:
-                    lines.append(f"  - … and {len(r.warnings) - 20} more")
-        if self.requests:
-            shown = ", ".join(f"{b} {n}" for b, n in sorted(self.requests.items()))
-            lines += ["", f"Requests sent per bucket: {shown}."]
-        lines += [""] + [f"> {note}" for note in self.notes]
-        lines += [
-            "",
-            "Required: documented behaviour (a failure makes the run fail). Warnings: a different "
-            "choice where the documentation is silent (fails only with `--strict`). Not measured: "
-            "a prerequisite was missing or the category was switched off; it never counts as "
-            "passed.",
-        ]
-        return "\n".join(lines) + "\n"
-
-    def write(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(self.markdown(), encoding="utf-8")
-
-    def table_text(self) -> str:
-        lines = []
-        for key, title in CATEGORIES.items():
-            outcome, rows = self.category_outcome(key)
-            lines.append(f"  {title:<36} {ICON[outcome]}  ({len(rows)} tests)")
-        return "\n".join(lines)

@@ -1,20 +1,23 @@
-"""The check cache is invalidated at once by every write of the team."""
+"""The check cache is invalidated at once by every write of the team, for both teams."""
 
 import pytest
 
 from contract_tests.checks import cache
-from contract_tests.context import Ctx
+from contract_tests.context import TEAM_IDS, TEAMS, Ctx
 
 pytestmark = pytest.mark.cache
 
 
-def test_check_sees_an_add_at_once_after_a_cached_miss(ctx: Ctx) -> None:
-    cache.cache_after_add_conformance(ctx)
+@pytest.mark.parametrize("team", TEAMS, ids=TEAM_IDS)
+def test_check_sees_an_add_at_once_after_a_cached_miss(ctx: Ctx, team: str) -> None:
+    cache.cache_after_add_conformance(ctx, team)
 
 
-def test_check_sees_a_delete_at_once_after_a_cached_hit(ctx: Ctx) -> None:
-    cache.cache_after_delete_conformance(ctx)
+@pytest.mark.parametrize("team", TEAMS, ids=TEAM_IDS)
+def test_check_sees_a_delete_at_once_after_a_cached_hit(ctx: Ctx, team: str) -> None:
+    cache.cache_after_delete_conformance(ctx, team)
 
 
-def test_check_sees_a_batch_add_at_once_after_a_cached_miss(ctx: Ctx) -> None:
-    cache.cache_after_batch_conformance(ctx)
+@pytest.mark.parametrize("team", TEAMS, ids=TEAM_IDS)
+def test_check_sees_a_batch_add_at_once_after_a_cached_miss(ctx: Ctx, team: str) -> None:
+    cache.cache_after_batch_conformance(ctx, team)

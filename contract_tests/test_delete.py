@@ -3,7 +3,7 @@
 import pytest
 
 from contract_tests.checks import delete
-from contract_tests.context import Ctx
+from contract_tests.context import TEAM_IDS, TEAMS, Ctx
 
 pytestmark = pytest.mark.delete
 
@@ -30,5 +30,9 @@ def test_delete_of_an_unknown_id_answers_404_dnc_not_found(ctx: Ctx) -> None:
 
 
 @pytest.mark.isolation
-def test_delete_of_another_teams_entry_answers_403_unauthorized_dnc_and_keeps_it(ctx: Ctx) -> None:
-    delete.delete_other_team_conformance(ctx)
+@pytest.mark.parametrize("owner", TEAMS, ids=TEAM_IDS)
+def test_delete_of_another_teams_entry_answers_403_unauthorized_dnc_and_keeps_it(
+    ctx: Ctx, owner: str
+) -> None:
+    ctx.b  # noqa: B018 - "not measured" without a second key
+    delete.delete_other_team_conformance(ctx, owner)

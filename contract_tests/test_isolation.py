@@ -1,33 +1,43 @@
-"""Team isolation (needs DNC_SECOND_TEAM_API_KEY; otherwise not measured)."""
+"""Team isolation in both directions (needs DNC_SECOND_TEAM_API_KEY; otherwise not measured)."""
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from contract_tests.checks import isolation
-from contract_tests.context import Ctx
+from contract_tests.context import TEAM_IDS, TEAMS, Ctx
 
 pytestmark = pytest.mark.isolation
+Owned = Callable[[str], dict[str, Any]]
 
 
 @pytest.fixture(scope="module")
-def team_a_entry(dnc_ctx: Ctx) -> dict[str, Any]:
-    """One entry of team A that team B must not see (needs the second key)."""
-    dnc_ctx.b  # noqa: B018 - "not measured" without a second key, before anything is added
-    return dnc_ctx.add_entry(dnc_ctx.fresh_url("isolated"))
+def owned(dnc_ctx: Ctx) -> Owned:
+    """One entry per team that the other team must not see (created on first use)."""
+    entries: dict[str, dict[str, Any]] = {}
+
+    def entry_of(team: str) -> dict[str, Any]:
+        dnc_ctx.b  # noqa: B018 - "not measured" without a second key, before anything is added
+        if team not in entries:
+            url = dnc_ctx.fresh_url(f"isolated-{team.lower()}")
+            entries[team] = dnc_ctx.add_entry(url, dnc_ctx.client(team))
+        return entries[team]
+
+    return entry_of
 
 
-def test_another_team_cannot_see_an_entry_through_check(
-    ctx: Ctx, team_a_entry: dict[str, Any]
-) -> None:
-    isolation.check_isolation_conformance(ctx, team_a_entry)
+@pytest.mark.parametrize("owner", TEAMS, ids=TEAM_IDS)
+def test_another_team_cannot_see_an_entry_through_check(ctx: Ctx, owned: Owned, owner: str) -> None:
+    isolation.check_isolation_conformance(ctx, owner, owned(owner))
 
 
-def test_another_teams_list_does_not_show_the_entries(
-    ctx: Ctx, team_a_entry: dict[str, Any]
-) -> None:
-    isolation.list_isolation_conformance(ctx, team_a_entry)
+@pytest.mark.parametrize("owner", TEAMS, ids=TEAM_IDS)
+def test_another_teams_list_does_not_show_the_entries(ctx: Ctx, owned: Owned, owner: str) -> None:
+    isolation.list_isolation_conformance(ctx, owner, owned(owner))
 
 
-def test_two_teams_can_each_add_the_same_url(ctx: Ctx) -> None:
-    isolation.same_url_two_teams_conformance(ctx)
+@pytest.mark.parametrize("first", TEAMS, ids=TEAM_IDS)
+def test_two_teams_can_each_add_the_same_url(ctx: Ctx, first: str) -> None:
+    ctx.b  # noqa: B018 - "not measured" without a second key
+    isolation.same_url_two_teams_conformance(ctx, first)

@@ -1,67 +1,106 @@
-"""Rate limits (marker rate_limit; switch off with --no-rate-limit-tests)."""
+"""Rate limits of both teams (marker rate_limit; switch off with --no-rate-limit-tests)."""
 
 import pytest
 
 from contract_tests.checks import rate_limit as rl
-from contract_tests.context import Ctx
+from contract_tests.checks.limits_run import LimitsRun, Needed, run_all
+from contract_tests.checks.rolling_window import rolling_window_conformance
+from contract_tests.context import TEAM_IDS, TEAMS, Ctx
 
 pytestmark = pytest.mark.rate_limit
 
 
-@pytest.fixture(scope="module")
-def scenarios(dnc_ctx: Ctx) -> dict[str, rl.Scenario]:
-    """The three buckets exhausted side by side (their waits overlap), observed once."""
-    specs = [rl.write_spec(dnc_ctx), rl.read_spec(dnc_ctx), rl.batch_spec(dnc_ctx)]
-    return rl.run_all(dnc_ctx, specs)
+# What each test observes: its buckets, and whether it needs the rolling-window phase.
+NEEDS: dict[str, tuple[frozenset[str], bool]] = {
+    "test_add_and_delete_share_exactly_30_requests_per_window": (frozenset({"write"}), False),
+    "test_check_and_list_share_exactly_60_requests_per_window": (frozenset({"read"}), False),
+    "test_batch_admits_exactly_10_requests_per_window": (frozenset({"batch"}), False),
+    "test_one_team_exhausting_a_bucket_does_not_throttle_another_team": (
+        frozenset({"write", "read"}),
+        False,
+    ),
+    "test_a_bucket_refills_only_as_requests_age_out_of_the_rolling_window": (
+        frozenset({"batch"}),
+        True,
+    ),
+}
+ALL_BUCKETS = (frozenset({"write", "read", "batch"}), False)
 
 
 @pytest.fixture(scope="module")
-def write(scenarios: dict[str, rl.Scenario]) -> rl.Scenario:
-    return scenarios["write"]
+def limits(dnc_ctx: Ctx, request: pytest.FixtureRequest) -> LimitsRun:
+    """Every bucket of both teams exhausted side by side (their waits overlap), observed once;
+    a selection of the tests (-k) observes only what it needs."""
+    names = {item.name.partition("[")[0] for item in request.session.items}
+    needs = [NEEDS.get(name, ALL_BUCKETS) for name in names if name in TESTS]
+    needed = Needed(
+        buckets=frozenset().union(*(b for b, _ in needs)), rolling=any(r for _, r in needs)
+    )
+    run = run_all(dnc_ctx, needed)
+    dnc_ctx.verdict.notes += [f"Cleanup: {p}" for p in run.cleanup_problems]
+    return run
 
 
-@pytest.fixture(scope="module")
-def read(scenarios: dict[str, rl.Scenario]) -> rl.Scenario:
-    return scenarios["read"]
+def _scenario(ctx: Ctx, limits: LimitsRun, team: str, bucket: str) -> rl.Scenario:
+    ctx.client(team)  # "not measured" for team B without a second key
+    return limits.scenario(team, bucket)
 
 
-@pytest.fixture(scope="module")
-def batch(scenarios: dict[str, rl.Scenario]) -> rl.Scenario:
-    return scenarios["batch"]
+@pytest.mark.parametrize("team", TEAMS, ids=TEAM_IDS)
+def test_add_and_delete_share_exactly_30_requests_per_window(
+    ctx: Ctx, limits: LimitsRun, team: str
+) -> None:
+    rl.limit_conformance(_scenario(ctx, limits, team, "write"))
 
 
-def test_add_and_delete_share_exactly_30_requests_per_window(write: rl.Scenario) -> None:
-    rl.limit_conformance(write)
+@pytest.mark.parametrize("team", TEAMS, ids=TEAM_IDS)
+def test_check_and_list_share_exactly_60_requests_per_window(
+    ctx: Ctx, limits: LimitsRun, team: str
+) -> None:
+    rl.limit_conformance(_scenario(ctx, limits, team, "read"))
 
 
-def test_check_and_list_share_exactly_60_requests_per_window(read: rl.Scenario) -> None:
-    rl.limit_conformance(read)
+@pytest.mark.parametrize("team", TEAMS, ids=TEAM_IDS)
+def test_batch_admits_exactly_10_requests_per_window(
+    ctx: Ctx, limits: LimitsRun, team: str
+) -> None:
+    rl.limit_conformance(_scenario(ctx, limits, team, "batch"))
 
 
-def test_batch_admits_exactly_10_requests_per_window(batch: rl.Scenario) -> None:
-    rl.limit_conformance(batch)
-
-
+@pytest.mark.parametrize("team", TEAMS, ids=TEAM_IDS)
 def test_a_429_carries_rate_limit_exceeded_a_message_and_reset_time_within_the_window(
-    ctx: Ctx, write: rl.Scenario, read: rl.Scenario, batch: rl.Scenario
+    ctx: Ctx, limits: LimitsRun, team: str
 ) -> None:
     window, skew = ctx.config.window_s, ctx.config.clock_skew_s
-    rl.each_scenario((write, read, batch), lambda s: rl.rejection_body_conformance(s, window, skew))
+    scenarios = [_scenario(ctx, limits, team, b) for b in ("write", "read", "batch")]
+    rl.each_scenario(scenarios, lambda s: rl.rejection_body_conformance(s, window, skew))
 
 
+@pytest.mark.parametrize("team", TEAMS, ids=TEAM_IDS)
 def test_requests_are_admitted_again_after_reset_time(
-    write: rl.Scenario, read: rl.Scenario, batch: rl.Scenario
+    ctx: Ctx, limits: LimitsRun, team: str
 ) -> None:
-    rl.each_scenario((write, read, batch), rl.admitted_after_reset_conformance)
+    scenarios = [_scenario(ctx, limits, team, b) for b in ("write", "read", "batch")]
+    rl.each_scenario(scenarios, rl.admitted_after_reset_conformance)
 
 
 @pytest.mark.isolation
+@pytest.mark.parametrize("team", TEAMS, ids=["team_A_exhausted", "team_B_exhausted"])
 def test_one_team_exhausting_a_bucket_does_not_throttle_another_team(
-    ctx: Ctx, write: rl.Scenario, read: rl.Scenario
+    ctx: Ctx, limits: LimitsRun, team: str
 ) -> None:
     ctx.b  # noqa: B018 - "not measured" without a second key
-    rl.each_scenario((write, read), rl.other_team_conformance)
+    # Measured on the bucket this team exhausted first: the other team's first request followed.
+    buckets = [b for b, first in rl.FIRST_TEAM.items() if first == team]
+    rl.each_scenario([limits.scenario(team, b) for b in buckets], rl.other_team_conformance)
 
 
-def test_a_bucket_refills_only_as_requests_age_out_of_the_rolling_window(ctx: Ctx) -> None:
-    rl.rolling_window_conformance(ctx)
+@pytest.mark.parametrize("team", TEAMS, ids=TEAM_IDS)
+def test_a_bucket_refills_only_as_requests_age_out_of_the_rolling_window(
+    ctx: Ctx, limits: LimitsRun, team: str
+) -> None:
+    ctx.client(team)
+    rolling_window_conformance(limits.rolling[team])
+
+
+TESTS = {name for name in dir() if name.startswith("test_")}

@@ -67,9 +67,7 @@ DEFAULT_WINDOW_S: Final[float] = float(
 
 _ENTRIES: Final = component_schema("AddDncEntriesBatchRequest")["properties"]["entries"]
 BATCH_MAX_ENTRIES: Final[int] = int(_ENTRIES["maxItems"])
-URL_MAX_LENGTH: Final[int] = int(
-    component_schema("AddDncEntryRequest")["properties"]["url"]["maxLength"]
-)
+URL_MAX_LENGTH: Final[int] = int(component_schema("LinkedInProfileUrl")["maxLength"])
 ENTRY_ID_PATTERN: Final[str] = str(component_schema("DncEntryId")["pattern"])
 
 _LIMIT: Final = _parameter("listDncEntries", "limit")

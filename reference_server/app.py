@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.convertors import StringConvertor, register_url_convertor
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -115,6 +116,16 @@ async def _api_error(request: Request, exc: Exception) -> Response:
     return error_response(exc)
 
 
+class EntryIdConvertor(StringConvertor):
+    """Any path segment except `check` and `batch`, which are resources of their own: without
+    this, `DELETE /dnc/check` reached delete-by-id and a 405 on `/dnc/check` advertised DELETE
+    (openapi.yaml decision unknown-route)."""
+
+    regex = r"(?!(?:check|batch)$)[^/]+"
+
+
+register_url_convertor("dnc_entry_id", EntryIdConvertor())
+
 # (path, method, operationId, handler): the five operations of openapi.yaml. The check, the
 # hot path, is matched first (Starlette tries routes in order); {id} stays last.
 _OPERATIONS: tuple[tuple[str, str, str, handlers.Handler], ...] = (
@@ -122,7 +133,7 @@ _OPERATIONS: tuple[tuple[str, str, str, handlers.Handler], ...] = (
     ("/v1/dnc", "POST", "addDncEntry", handlers.add_entry),
     ("/v1/dnc", "GET", "listDncEntries", handlers.list_entries),
     ("/v1/dnc/batch", "POST", "addDncEntriesBatch", handlers.add_batch),
-    ("/v1/dnc/{id}", "DELETE", "deleteDncEntry", handlers.delete_entry),
+    ("/v1/dnc/{id:dnc_entry_id}", "DELETE", "deleteDncEntry", handlers.delete_entry),
 )
 
 

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from contract_tests import seeds
 from contract_tests.client import Exchange
 
 
-def fail(what: str, exchange: Exchange | None, seed: str) -> AssertionError:
+class ContractViolation(AssertionError):
+    """A broken requirement, with the exchanges that show it (the verdict's evidence)."""
+
+    def __init__(self, message: str, exchanges: Sequence[Exchange] = ()) -> None:
+        super().__init__(message)
+        self.exchanges = list(exchanges)
+
+
+def fail(what: str, exchange: Exchange | None, seed: str) -> ContractViolation:
     parts = [what]
     if exchange is not None:
         parts.append(exchange.describe())
     parts.append(f"  documented: {seed}")
-    return AssertionError("\n".join(parts))
+    return ContractViolation("\n".join(parts), [exchange] if exchange is not None else [])
 
 
 def envelope_problem(ex: Exchange) -> str | None:

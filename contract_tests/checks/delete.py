@@ -71,12 +71,22 @@ def delete_unknown_conformance(ctx: Ctx) -> None:
     expect_error(ex, 404, "dnc_not_found", seeds.DELETE_404, "Deleting an id that never existed")
 
 
-def delete_other_team_conformance(ctx: Ctx) -> None:
-    b = ctx.b
-    url = ctx.fresh_url("other-team")
-    entry = ctx.add_entry(url)
-    ex = b.delete(entry["$id"])
-    expect_error(ex, 403, "unauthorized_dnc", seeds.DELETE_403, "Team B deleting team A's entry")
-    check = ctx.a.check(url)
+def delete_other_team_conformance(ctx: Ctx, owner: str) -> None:
+    mine, theirs = ctx.client(owner), ctx.client(ctx.other(owner))
+    url = ctx.fresh_url(f"other-team-{owner.lower()}")
+    entry = ctx.add_entry(url, mine)
+    ex = theirs.delete(entry["$id"])
+    expect_error(
+        ex,
+        403,
+        "unauthorized_dnc",
+        seeds.DELETE_403,
+        f"Team {theirs.team} deleting team {owner}'s entry",
+    )
+    check = mine.check(url)
     if on_list(check) is not True:
-        raise fail("Team A's entry must survive team B's delete attempt.", check, seeds.DELETE_403)
+        raise fail(
+            f"Team {owner}'s entry must survive team {theirs.team}'s delete attempt.",
+            check,
+            seeds.DELETE_403,
+        )

@@ -22,13 +22,16 @@ def documented_forms(slug: str) -> list[str]:
     ]
 
 
-def duplicate_forms_conformance(ctx: Ctx) -> None:
-    slug = ctx.fresh_slug("duplicate")
-    entry = ctx.add_entry(f"https://linkedin.com/in/{slug}")
+def duplicate_forms_conformance(ctx: Ctx, team: str) -> None:
+    client = ctx.client(team)
+    slug = ctx.fresh_slug(f"duplicate-{team.lower()}")
+    entry = ctx.add_entry(f"https://linkedin.com/in/{slug}", client)
     for form in documented_forms(slug):
-        ex = ctx.a.add(form)
-        expect_error(ex, 409, "dnc_entry_exists", seeds.DUPLICATE, f"Adding {form!r} again")
-    check = ctx.a.check(entry["url"])
+        ex = client.add(form)
+        expect_error(
+            ex, 409, "dnc_entry_exists", seeds.DUPLICATE, f"Team {team} adding {form!r} again"
+        )
+    check = client.check(entry["url"])
     found = check.data.get("entry") if isinstance(check.data, dict) else None
     if not isinstance(found, dict) or found.get("$id") != entry["$id"]:
         raise fail(
@@ -37,13 +40,13 @@ def duplicate_forms_conformance(ctx: Ctx) -> None:
             seeds.DUPLICATE,
         )
 
-    stored_once_conformance(ctx)
+    stored_once_conformance(ctx, team)
 
 
-def stored_once_conformance(ctx: Ctx) -> None:
+def stored_once_conformance(ctx: Ctx, team: str) -> None:
     """After the refused duplicates, each of the run's URLs is listed once: a 409 that still
     stored a second copy breaks "a list holds a URL once"."""
-    ex = ctx.a.list(limit=1000)
+    ex = ctx.client(team).list(limit=1000)
     entries = ex.data.get("entries") if isinstance(ex.data, dict) else None
     if ex.status != 200 or not isinstance(entries, list):
         raise fail("Listing entries must answer 200 with data.entries.", ex, seeds.LIST_PAGING)
@@ -55,7 +58,8 @@ def stored_once_conformance(ctx: Ctx) -> None:
     twice = sorted(url for url, n in urls.items() if n > 1)
     if twice:
         raise fail(
-            f"After the refused duplicates, URL(s) are listed more than once: {twice[:5]}.",
+            f"After the refused duplicates, team {team}'s list shows URL(s) more than once: "
+            f"{twice[:5]}.",
             ex,
             seeds.DUPLICATE,
         )

@@ -1,139 +1,120 @@
-"""Schema conformance with Schemathesis: examples, coverage and fuzzing phases (positive and
-negative data) for every operation, and a stateful run through the spec's links.
+"""Generated requests, judged twice: by Schemathesis' own checks and by the suite's semantic ones.
 
-Schemathesis only generates the requests. Every generated request is first made safe (URLs moved
-under the run prefix, delete ids that are not the run's own made unknown), paced by the shared
-pacer (a 429 is waited out and retried), recorded for the envelope audit and cleanup, and judged
-by the checks below, which a correct implementation must pass whatever it decided where the
-documentation is silent:
+Schemathesis generates the requests (examples, coverage, fuzzing and stateful phases, positive
+and negative data; see `schema_phases.py`). Every generated request is first made safe (URLs
+moved under the run prefix, delete ids that are not the run's own made unknown), then sent
+through the gate (`contract_tests/gate.py`: paced, recorded, 429s waited out). Its answer is
+judged by
 
-- no 5xx; a JSON envelope on every answer;
-- a status the spec documents for the operation (negative data may also get another 4xx);
-- 2xx, 401, 403, 409 and 429 bodies match the spec's schema for that status;
-- negative data is refused where the documentation says so (missing url, missing/empty entries,
-  an entry without a url field); elsewhere (list range, size limits) accepting it is a decision;
-- a batch entry whose url is present but not a string: 400 or 201 with that entry an `error`
-  (decision batch-entry-shape); a delete id not of the form `dnc_<alphanumeric>`: 404 or 400
-  (decision delete-id-format).
+- every check of `schemathesis_checks.RUN`, one at a time, with the tolerance table
+  (`tolerances.py`) separating broken documented behaviour (a failure) from another
+  implementation's legal choice (a warning naming the decision);
+- the suite's own checks: a JSON envelope on every answer; input the pages call invalid (missing
+  url, missing/empty entries, an entry without a url field) is refused; a batch entry whose url
+  is not a string is refused or a per-entry `error` (decision batch-entry-shape).
 
-Generated batches are cut to MAX_GENERATED_BATCH entries (the documented speed is ~10-20 entries
-per second, so a generated batch of 1000 would take over a minute), and batch requests get a
-timeout that follows the documented speed (`client.batch_timeout_s`).
+Generated batches are cut to MAX_GENERATED_BATCH entries (the documented speed is ~10-20
+entries per second, so a generated batch of 1000 would take over a minute); Schemathesis
+re-reads a changed case, so a cut or prefixed request is judged as what was actually sent.
 """
 
 from __future__ import annotations
 
-import json
 import re
-import time
-from collections.abc import Callable
+from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import httpx
 import requests
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 
 from contract_tests.checks.common import envelope_problem
+from contract_tests.checks.schemathesis_checks import RUN, run_check
+from contract_tests.checks.tolerances import Seen, Tolerance, tolerance_for
 from contract_tests.client import Exchange, batch_timeout_s
 from contract_tests.context import Ctx
 from contract_tests.fixtures import _slug_position
-from contract_tests.pacing import BUCKET_OF_OPERATION
-from dnc_kit.resources import OPENAPI_PATH, load_openapi
+from contract_tests.gate import GatedTransport
 
-if TYPE_CHECKING:  # Schemathesis and Hypothesis load only when a schema test runs (~2 s).
-    from jsonschema import Draft202012Validator
-
-SPEC_URI = "urn:dnc-kit:openapi"
-VALIDATED_STATUSES = {401, 403, 409, 429}
-TOLERATED_NEGATIVE = {400, 404, 405, 411, 413, 414, 415, 422, 431}
-TOLERATED_ALWAYS = {413, 414, 431}  # size limits of the server or a proxy in front of it
 MAX_GENERATED_BATCH = 25
-WELL_FORMED_ID = re.compile(r"dnc_[A-Za-z0-9]+")
-# Request budget per operation when the rate-limit window is long (each request is expensive).
-LONG_WINDOW_BUDGET = {
-    "addDncEntry": 6,
-    "deleteDncEntry": 3,
-    "checkDncStatus": 10,
-    "listDncEntries": 12,
-    "addDncEntriesBatch": 5,
-}
+_LEADING_SPACE = re.compile(r"^[ \t\r\n]*")
+# Checks that compare a request with the one a link derived it from.
+LINKED_CHECKS = frozenset({"ensure_resource_availability", "use_after_free"})
+# The suite's own checks of generated requests (named like Schemathesis' checks).
+OWN_CHECKS = ("answered", "envelope", "documented_invalid_refused", "batch_entry_shape")
 
 
-def _registry() -> Registry[Any]:
-    resource: Resource[Any] = Resource.from_contents(load_openapi(), DRAFT202012)
-    registry: Registry[Any] = Registry().with_resource(SPEC_URI, resource)
-    return registry
-
-
-def _pointer(*parts: str) -> str:
-    return "#/" + "/".join(p.replace("~", "~0").replace("/", "~1") for p in parts)
-
-
-def response_validator(path: str, method: str, status: int) -> Draft202012Validator | None:
-    """A validator for the JSON body the spec documents for (path, method, status), if any."""
-    spec = load_openapi()
-    responses = spec["paths"][path][method]["responses"]
-    response = responses.get(str(status))
-    if response is None:
-        return None
-    ref_parts: tuple[str, ...] = ("paths", path, method, "responses", str(status))
-    if "$ref" in response:
-        name = response["$ref"].rsplit("/", 1)[-1]
-        response = spec["components"]["responses"][name]
-        ref_parts = ("components", "responses", name)
-    if "application/json" not in response.get("content", {}):
-        return None
-    pointer = _pointer(*ref_parts, "content", "application/json", "schema")
-    from jsonschema import Draft202012Validator
-
-    return Draft202012Validator({"$ref": SPEC_URI + pointer}, registry=_registry())
+def operation_id(case: Any) -> str:
+    return str(case.operation.definition.raw.get("operationId", case.operation.label))
 
 
 @dataclass
 class Finding:
+    check: str
     operation: str
     phase: str
     mode: str
     problem: str
-    exchange: Exchange
+    exchange: Exchange | None
 
     def describe(self) -> str:
         where = f"[{self.operation} · {self.phase}/{self.mode}]"
-        return f"{where} {self.problem}\n  {self.exchange.describe()}"
+        shown = f"\n  {self.exchange.describe()}" if self.exchange is not None else ""
+        return f"{where} {self.problem}{shown}"
+
+
+@dataclass
+class Tolerated:
+    """Failures of one check that a decision allows: counted, one example kept."""
+
+    tolerance: Tolerance
+    count: int = 0
+    example: str = ""
+
+
+@dataclass
+class Tally:
+    """What one check saw over the whole schema run."""
+
+    judged: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    tolerated: dict[str, Tolerated] = field(default_factory=dict)  # decision id -> tally
 
 
 @dataclass
 class SchemaRun:
     ctx: Ctx
-    findings: list[Finding] = field(default_factory=list)
-    calls: dict[str, int] = field(default_factory=dict)
+    gate: GatedTransport | None = None
+    tallies: dict[str, Tally] = field(default_factory=lambda: {n: Tally() for n in RUN})
+    own: dict[str, Tally] = field(default_factory=lambda: {n: Tally() for n in OWN_CHECKS})
+    calls: Counter[str] = field(default_factory=Counter)
+    probes: Counter[str] = field(default_factory=Counter)
     skipped_for_budget: int = 0
     unsendable: list[str] = field(default_factory=list)
-    no_answer: list[str] = field(default_factory=list)
     own_ids: set[str] = field(default_factory=set)
-    _validators: dict[tuple[str, str, int], Draft202012Validator | None] = field(
-        default_factory=dict
-    )
+    auth_confirmed: set[str] = field(default_factory=set)
+    # Cases whose delete id the suite replaced (not the run's own): not the request a link meant.
+    replaced_ids: set[str] = field(default_factory=set)
 
     # -- safety ----------------------------------------------------------------------------------
     def safe_url(self, value: Any) -> Any:
-        """Move a generated url under the run prefix; empty or non-string values stay as they "
-        "are."""
+        """Move a generated url under the run prefix; empty or non-string values stay as they
+        are."""
         if not isinstance(value, str) or not value.strip() or self.ctx.config.marker in value:
             return value
-        pos = _slug_position(value)
+        lead = _LEADING_SPACE.match(value)
+        start = lead.end() if lead else 0
+        pos = _slug_position(value[start:])
         prefix = self.ctx.config.slug_prefix
         if pos is not None:
-            return value[:pos] + prefix + value[pos:]
+            return value[: start + pos] + prefix + value[start + pos :]
         return prefix + value
 
-    def make_safe(self, case: Any, operation_id: str) -> None:
+    def make_safe(self, case: Any) -> None:
+        op = operation_id(case)
         body = case.body
-        if operation_id == "addDncEntry" and isinstance(body, dict) and "url" in body:
+        if op == "addDncEntry" and isinstance(body, dict) and "url" in body:
             case.body = {**body, "url": self.safe_url(body["url"])}
-        elif operation_id == "addDncEntriesBatch" and isinstance(body, dict):
+        elif op == "addDncEntriesBatch" and isinstance(body, dict):
             entries = body.get("entries")
             if isinstance(entries, list):
                 safe = [
@@ -143,12 +124,13 @@ class SchemaRun:
                     for e in entries[:MAX_GENERATED_BATCH]
                 ]
                 case.body = {**body, "entries": safe}
-        elif operation_id == "deleteDncEntry":
+        elif op == "deleteDncEntry":
             params = dict(case.path_parameters or {})
             entry_id = params.get("id")
             if entry_id not in self.own_ids:
                 params["id"] = f"{entry_id}Z{self.ctx.config.run_id}"
                 case.path_parameters = params
+                self.replaced_ids.add(case.id)
 
     def learn_ids(self, body: Any) -> None:
         """Remember ids of entries whose url carries the run marker: only those may be deleted."""
@@ -162,125 +144,123 @@ class SchemaRun:
             for value in body:
                 self.learn_ids(value)
 
-    # -- calling ---------------------------------------------------------------------------------
-    def call(self, case: Any) -> Any:
-        operation_id = case.operation.definition.raw.get("operationId", case.operation.label)
-        self.make_safe(case, operation_id)
-        auth = (case.headers or {}).get("Authorization")
-        own = auth == f"Bearer {self.ctx.config.api_key}"
-        bucket = BUCKET_OF_OPERATION.get(operation_id)
-        pacer = self.ctx.pacer
-        response = None
-        for _ in range(4):
-            if own and bucket:
-                pacer.acquire("A", bucket)
-            sent_at = time.time()
-            try:
-                timeout = self.ctx.config.request_timeout_s
-                if operation_id == "addDncEntriesBatch":
-                    timeout = max(timeout, batch_timeout_s(case.body))
-                response = case.call(timeout=timeout)
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                self.no_answer.append(f"{case.method} {case.formatted_path}: {exc!r}"[:300])
-                return None
-            except (ValueError, UnicodeError, OSError) as exc:
-                # The generated request could not even be sent (e.g. a header the HTTP library
-                # refuses): not the server's fault, so the case is dropped.
-                self.unsendable.append(f"{case.method} {case.formatted_path}: {exc!r}"[:300])
-                return None
-            finally:
-                if own and bucket:
-                    pacer.record_done("A", bucket)
-            exchange = self.exchange(case, response, sent_at, own)
-            self.ctx.log.add(exchange)
-            self.ctx.tracker.observe(exchange)
-            self.learn_ids(exchange.body)
-            if response.status_code != 429 or not own or bucket is None:
-                break
-            reset = exchange.json_object.get("resetTime")
-            wait = self.ctx.config.window_s + 0.5
-            if (
-                isinstance(reset, int)
-                and 0 < reset / 1000 - time.time() <= self.ctx.config.window_s + 5
-            ):
-                wait = reset / 1000 - time.time() + 0.1
-            pacer.penalise("A", bucket, time.monotonic() + wait)
-        self.calls[operation_id] = self.calls.get(operation_id, 0) + 1
-        return response
+    def attach(self, gate: GatedTransport) -> None:
+        self.gate = gate
+        gate.listeners.append(lambda _case, exchange: self.learn_ids(exchange.body))
 
-    def exchange(self, case: Any, response: Any, sent_at: float, own: bool) -> Exchange:
+    # -- calling ---------------------------------------------------------------------------------
+    def timeout(self, case: Any) -> float:
+        timeout = self.ctx.config.request_timeout_s
+        if operation_id(case) == "addDncEntriesBatch":
+            timeout = max(timeout, batch_timeout_s(case.body))
+        return timeout
+
+    def call(self, case: Any) -> Any:
+        """Make the case safe and send it through the gate; None if it got no answer."""
+        self.make_safe(case)
+        op = operation_id(case)
+        self.calls[op] += 1
         try:
-            body: Any = json.loads(response.content) if response.content else None
-        except ValueError:
-            body = None
-        headers = httpx.Headers([(k, v) for k, values in response.headers.items() for v in values])
-        path = response.request.path_url if response.request is not None else case.formatted_path
-        base_path = re.sub(r"^https?://[^/]+", "", self.ctx.config.base_url)
-        path = path.split("?", 1)[0].removeprefix(base_path)
-        sent = case.body if isinstance(case.body, dict | list | str | int | float | bool) else None
-        return Exchange(
-            team="A" if own else "-",
-            method=case.method.upper(),
-            path=path,
-            params=dict(case.query) if case.query else None,
-            sent=sent,
-            status=response.status_code,
-            headers=headers,
-            body=body,
-            text=response.content.decode("utf-8", "replace")[:2000],
-            sent_at=sent_at,
-            received_at=time.time(),
-            auth="schema key" if own else "generated",
-        )
+            return case.call(timeout=self.timeout(case))
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            self.own["answered"].judged += 1
+            self.own["answered"].findings.append(
+                Finding(
+                    "answered",
+                    op,
+                    "?",
+                    "?",
+                    f"no answer at all (connection closed or timed out): {exc!r}"[:300],
+                    None,
+                )
+            )
+            return None
+        except (ValueError, UnicodeError, OSError) as exc:
+            # The generated request could not even be sent (e.g. a header the HTTP library
+            # refuses): not the server's fault, so the case is dropped.
+            self.unsendable.append(f"{case.method} {case.formatted_path}: {exc!r}"[:300])
+            return None
 
     # -- judging ---------------------------------------------------------------------------------
-    def judge(self, case: Any, response: Any, phase: str, mode: str) -> None:
-        operation_id = case.operation.definition.raw.get("operationId", case.operation.label)
-        exchange = self.ctx.log.exchanges[-1]
-        found: list[str] = []
-        status = response.status_code
-        documented = {int(s) for s in case.operation.definition.raw["responses"] if s.isdigit()}
-        if status >= 500:
-            found.append(f"server error {status}")
-        problem = envelope_problem(exchange)
-        if problem:
-            found.append(f"envelope: {problem}")
-        tolerated = TOLERATED_NEGATIVE if mode == "negative" else TOLERATED_ALWAYS
-        if operation_id == "deleteDncEntry":
-            tolerated = tolerated | {405}  # an id that makes the path another route (decision)
-            entry_id = str((case.path_parameters or {}).get("id", ""))
-            if not WELL_FORMED_ID.fullmatch(entry_id):
-                tolerated = tolerated | {400}  # a malformed id (decision delete-id-format)
-        if status not in documented and status not in tolerated:
-            found.append(
-                f"status {status} is not documented for {operation_id} ({sorted(documented)})"
-            )
-        if 200 <= status < 300 or status in VALIDATED_STATUSES:
-            validator = self._validator(case.operation.path, case.method.lower(), status)
-            if validator is not None and exchange.body is not None:
-                errors = sorted(validator.iter_errors(exchange.body), key=lambda e: list(e.path))
-                if errors:
-                    where = "/".join(str(p) for p in errors[0].absolute_path) or "(root)"
-                    found.append(
-                        f"body does not match the {status} schema at {where}: "
-                        f"{errors[0].message[:200]}"
-                    )
-        if 200 <= status < 300 and must_reject(operation_id, case):
-            found.append(
-                "documented-invalid input (missing url / entries / url field) was accepted"
-            )
-        if 200 <= status < 300 and operation_id == "addDncEntriesBatch":
-            problem = nonstring_entry_problem(case.body, exchange.body)
-            if problem:
-                found.append(problem)
-        for problem in found:
-            self.findings.append(Finding(operation_id, phase, mode, problem, exchange))
+    def judge(self, case: Any, response: Any, phase: str, mode: str, recorder: Any = None) -> None:
+        op = operation_id(case)
+        exchange = self.gate.last_exchange.get(case.id) if self.gate is not None else None
+        self.own["answered"].judged += 1
+        for name, problem in _own_problems(op, case, exchange):
+            self.own[name].judged += 1
+            if problem is not None:
+                self.own[name].findings.append(Finding(name, op, phase, mode, problem, exchange))
+        kwargs = {"timeout": self.timeout(case)}
+        answer = exchange.body if exchange is not None else None
+        for name in RUN:
+            if name == "ignored_auth" and op in self.auth_confirmed:
+                continue  # enforcement is a property of the operation, as in Schemathesis' engine
+            if name in LINKED_CHECKS and case.id in self.replaced_ids:
+                continue  # the suite sent another id than the link gave (safety): not comparable
+            failures = run_check(name, case, response, kwargs, recorder)
+            tally = self.tallies[name]
+            tally.judged += 1
+            if name == "ignored_auth" and not failures and 200 <= response.status_code < 300:
+                self.auth_confirmed.add(op)
+            for failure in failures:
+                text = f"{failure.code} {failure.title}: {failure.message}".strip()
+                seen = Seen(name, op, mode, response.status_code, case, answer, failure.message)
+                tolerance = tolerance_for(seen)
+                if tolerance is None:
+                    tally.findings.append(Finding(name, op, phase, mode, text, exchange))
+                    continue
+                kept = tally.tolerated.setdefault(tolerance.decision, Tolerated(tolerance))
+                kept.count += 1
+                if not kept.example:
+                    request = exchange.request_line() if exchange is not None else ""
+                    kept.example = f"{request} -> {response.status_code}: {text}"[:400]
 
-    def _validator(self, path: str, method: str, status: int) -> Draft202012Validator | None:
-        key = (path, method, status)
-        if key not in self._validators:
-            self._validators[key] = response_validator(path, method, status)
-        return self._validators[key]
+    def findings(self, name: str) -> list[Finding]:
+        tally = self.tallies.get(name) or self.own[name]
+        return tally.findings
+
+    def checks_summary(self) -> list[dict[str, Any]]:
+        """Per check: answers judged, failures, and what decisions tolerated (for the verdict)."""
+        rows = []
+        for source, tallies in (("schemathesis", self.tallies), ("suite", self.own)):
+            for name, tally in tallies.items():
+                rows.append(
+                    {
+                        "name": name,
+                        "source": source,
+                        "judged": tally.judged,
+                        "failures": len(tally.findings),
+                        "tolerated": [
+                            {"decision": d, "count": t.count, "situation": t.tolerance.situation}
+                            for d, t in sorted(tally.tolerated.items())
+                        ],
+                    }
+                )
+        return rows
+
+
+def _own_problems(op: str, case: Any, exchange: Exchange | None) -> list[tuple[str, str | None]]:
+    if exchange is None:
+        return []
+    success = 200 <= exchange.status < 300
+    problem = envelope_problem(exchange)
+    out: list[tuple[str, str | None]] = [
+        ("envelope", f"envelope: {problem}" if problem else None),
+        (
+            "documented_invalid_refused",
+            "documented-invalid input (missing url / entries / url field) was accepted"
+            if success and must_reject(op, case)
+            else None,
+        ),
+    ]
+    if op == "addDncEntriesBatch":
+        out.append(
+            (
+                "batch_entry_shape",
+                nonstring_entry_problem(case.body, exchange.body) if success else None,
+            )
+        )
+    return out
 
 
 def must_reject(operation_id: str, case: Any) -> bool:
@@ -327,121 +307,3 @@ def nonstring_entry_problem(sent: Any, answer: Any) -> str | None:
                 f"per-entry error, got {detail!r}"[:300]
             )
     return None
-
-
-def load_schema(ctx: Ctx, max_examples: int) -> Any:
-    import schemathesis
-    from schemathesis.config import SchemathesisConfig
-
-    cfg = SchemathesisConfig.from_dict(
-        {
-            "base-url": ctx.config.base_url,
-            "headers": {"Authorization": f"Bearer {ctx.config.api_key}"},
-            "generation": {
-                "mode": "all",
-                "max-examples": max_examples,
-                "database": "none",
-                "no-shrink": True,
-            },
-            "phases": {
-                "examples": {"enabled": True},
-                "coverage": {"enabled": True, "unexpected-methods": []},
-                "fuzzing": {"enabled": True},
-                "stateful": {"enabled": True},
-            },
-            "seed": 4,
-            # A slow target must not turn Hypothesis' own health checks into test failures.
-            "suppress-health-check": ["all"],
-        }
-    )
-    return schemathesis.openapi.from_path(OPENAPI_PATH, config=cfg)
-
-
-def operation_run(ctx: Ctx, run: SchemaRun, max_examples: int = 4) -> None:
-    """Examples, coverage and fuzzing phases for every operation."""
-    from schemathesis.core.result import Ok
-    from schemathesis.generation.feedback import FeedbackSources
-    from schemathesis.pytest._test_builder import build_operation_test
-
-    schema = load_schema(ctx, max_examples)
-    budget = LONG_WINDOW_BUDGET if ctx.config.long_window else None
-    for result in schema.get_all_operations():
-        if not isinstance(result, Ok):
-            continue
-        operation = result.ok()
-        operation_id = operation.definition.raw.get("operationId", operation.label)
-
-        built: Callable[[], None] = build_operation_test(
-            config=schema.config,
-            operation=operation,
-            test_func=_case_runner(run, operation_id, budget),
-            given_kwargs={},
-            feedback=FeedbackSources(),
-        )
-        built()
-
-
-def _case_runner(
-    run: SchemaRun, operation_id: str, budget: dict[str, int] | None
-) -> Callable[[Any], None]:
-    def test(case: Any) -> None:
-        if budget is not None and run.calls.get(operation_id, 0) >= budget[operation_id]:
-            run.skipped_for_budget += 1
-            return
-        meta = case.meta
-        phase = meta.phase.name.value if meta is not None else "?"
-        mode = meta.generation.mode.value if meta is not None else "?"
-        response = run.call(case)
-        if response is not None:
-            run.judge(case, response, phase, mode)
-
-    return test
-
-
-def stateful_run(ctx: Ctx, run: SchemaRun, max_examples: int = 3, steps: int = 6) -> None:
-    """Follow the spec's links (add -> check/delete, batch -> check, list -> delete)."""
-    from hypothesis import HealthCheck, Phase, settings
-    from hypothesis.stateful import run_state_machine_as_test
-
-    schema = load_schema(ctx, max_examples)
-    base = schema.as_state_machine()
-
-    class Machine(base):  # type: ignore[misc, valid-type]
-        def call(self, case: Any, **kwargs: Any) -> Any:
-            response = run.call(case)
-            if response is None:
-                from hypothesis import reject
-
-                reject()
-            return response
-
-        def validate_response(self, response: Any, case: Any, *args: Any, **kwargs: Any) -> None:
-            run.judge(case, response, "stateful", "positive")
-
-    run_state_machine_as_test(
-        Machine,
-        settings=settings(
-            max_examples=max_examples,
-            stateful_step_count=steps,
-            deadline=None,
-            phases=[Phase.generate],
-            suppress_health_check=list(HealthCheck),
-            database=None,
-        ),
-    )
-
-
-def findings_conformance(run: SchemaRun, what: str) -> None:
-    if run.no_answer:
-        raise AssertionError(
-            f"{len(run.no_answer)} generated request(s) got no answer at all (connection closed or "
-            f"timed out):\n" + "\n".join(run.no_answer[:8])
-        )
-    if run.findings:
-        shown = "\n".join(f.describe() for f in run.findings[:8])
-        more = f"\n… and {len(run.findings) - 8} more" if len(run.findings) > 8 else ""
-        raise AssertionError(
-            f"{len(run.findings)} generated request(s) got answers outside the contract "
-            f"({what}):\n{shown}{more}\n"
-            "  documented: openapi.yaml (status codes, envelopes and bodies of every operation)"
-        )

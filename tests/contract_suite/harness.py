@@ -3,6 +3,7 @@ it in a subprocess, the way a user would (`python -m contract_tests.cli`, env co
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -26,6 +27,10 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 KEY_A = "ka_selftest_0123456789abcdef"
 KEY_B = "kb_selftest_0123456789abcdef"
 WINDOW_S = 2.0
+# The rate-limit variants of the kill matrix run with a slightly longer window: on a loaded
+# CI machine a burst can take over a second, and at 2 s (less 1 s for servers counting whole
+# seconds) that leaves too little room to tell a resetTime that comes too early.
+RL_WINDOW_S = 3.0
 
 AppWrapper = Callable[[Any], Any]
 
@@ -41,9 +46,10 @@ def settings(**overrides: Any) -> Settings:
 
 
 @contextmanager
-def serve(fault_index: int = -1) -> Iterator[str]:
+def serve(fault_index: int = -1, *, window_s: float | None = None) -> Iterator[str]:
     """Serve the reference server (or the fault_index-th broken variant) in a subprocess, so that
-    variants running side by side do not share one interpreter; yield its base URL (…/v1)."""
+    variants running side by side do not share one interpreter; yield its base URL (…/v1).
+    `window_s` replaces the reference server's rate-limit window (not a variant's)."""
     port = free_port()
     cmd = [
         sys.executable,
@@ -54,6 +60,31 @@ def serve(fault_index: int = -1) -> Iterator[str]:
         "--port",
         str(port),
     ]
+    if window_s is not None:
+        cmd += ["--window-s", f"{window_s:g}"]
+    with _served(cmd, port) as base_url:
+        yield base_url
+
+
+@contextmanager
+def serve_independent(variant: str, *options: str) -> Iterator[str]:
+    """Serve the independent implementation (tests/independent_server, written from the seeds
+    and the spec only) with the self-test keys and window; yield its base URL (…/v1)."""
+    port = free_port()
+    cmd = [
+        sys.executable, "-m", "tests.independent_server",
+        "--port", str(port),
+        "--keys", f"{KEY_A}:team_independent_a,{KEY_B}:team_independent_b",
+        "--window-s", f"{WINDOW_S:g}",
+        "--variant", variant,
+        *options,
+    ]  # fmt: skip
+    with _served(cmd, port) as base_url:
+        yield base_url
+
+
+@contextmanager
+def _served(cmd: list[str], port: int) -> Iterator[str]:
     proc = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base_url = f"http://127.0.0.1:{port}/v1"
     deadline = time.monotonic() + 30
@@ -61,9 +92,9 @@ def serve(fault_index: int = -1) -> Iterator[str]:
         while True:
             if proc.poll() is not None:
                 err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-                raise RuntimeError(f"the variant server exited: {err[-2000:]}")
+                raise RuntimeError(f"the server exited: {err[-2000:]}")
             if time.monotonic() > deadline:
-                raise RuntimeError("the variant server did not start within 30 s")
+                raise RuntimeError("the server did not start within 30 s")
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                     break
@@ -89,35 +120,55 @@ class SuiteRun:
     skipped: set[str] = field(default_factory=set)
     output: str = ""
     seconds: float = 0.0
+    verdict: dict[str, Any] = field(default_factory=dict)  # the --report-json document
+    files: dict[str, str] = field(default_factory=dict)  # junit / json / md, as written
 
 
 def run_suite(
-    base_url: str, args: list[str], *, second_key: bool = True, timeout_s: float = 240
+    base_url: str,
+    args: list[str],
+    *,
+    second_key: bool = True,
+    timeout_s: float = 240,
+    env_extra: dict[str, str] | None = None,
+    niceness: int = 0,
+    window_s: float = WINDOW_S,
 ) -> SuiteRun:
-    """`python -m contract_tests.cli <args>` against base_url; outcomes per test from JUnit XML."""
+    """`python -m contract_tests.cli <args>` against base_url; outcomes per test from JUnit XML,
+    the verdict document and the Markdown report kept for inspection."""
     with tempfile.TemporaryDirectory(prefix="dnc-selftest-") as tmp:
         junit = Path(tmp) / "junit.xml"
+        verdict = Path(tmp) / "verdict.json"
+        markdown = Path(tmp) / "verdict.md"
         env = {k: v for k, v in os.environ.items() if not k.startswith("DNC_")}
         env.update(
             DNC_BASE_URL=base_url,
             DNC_API_KEY=KEY_A,
-            DNC_RATE_WINDOW_S=f"{WINDOW_S:g}",
+            DNC_RATE_WINDOW_S=f"{window_s:g}",
         )
         if second_key:
             env["DNC_SECOND_TEAM_API_KEY"] = KEY_B
+        env.update(env_extra or {})
         started = time.monotonic()
+        reports = [f"--junitxml={junit}", f"--report-json={verdict}", f"--report-md={markdown}"]
         proc = subprocess.run(
-            [sys.executable, "-m", "contract_tests.cli", "-q", f"--junitxml={junit}", *args],
+            [sys.executable, "-m", "contract_tests.cli", "-q", *reports, *args],
             cwd=REPO_ROOT,
             env=env,
             capture_output=True,
             text=True,
             timeout=timeout_s,
             check=False,
+            preexec_fn=(lambda: os.nice(niceness)) if niceness else None,
         )
         result = SuiteRun(
             proc.returncode, output=proc.stdout + proc.stderr, seconds=time.monotonic() - started
         )
+        for name, path in (("junit", junit), ("json", verdict), ("md", markdown)):
+            if path.exists():
+                result.files[name] = path.read_text(encoding="utf-8")
+        if "json" in result.files:
+            result.verdict = json.loads(result.files["json"])
         if junit.exists():
             for case in ET.parse(junit).getroot().iter("testcase"):
                 name = case.get("name", "")

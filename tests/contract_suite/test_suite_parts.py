@@ -71,13 +71,12 @@ def test_operations_map_to_the_documented_buckets() -> None:
     assert bucket_for("POST", "/dnc/batch") == "batch"
 
 
-def test_the_write_scenario_mixes_adds_and_deletes() -> None:
-    for backlog in (0, 10, 15, 40):
+def test_the_write_scenario_deletes_the_backlog_and_at_least_half_of_its_writes() -> None:
+    for backlog, deletes in ((0, 15), (10, 15), (15, 15), (22, 22), (40, 30)):
         plan = write_plan(backlog)
         assert len(plan) == 30
-        assert plan.count("add") >= 5
-        assert plan.count("delete") >= 15
-        assert plan[0] == "add"
+        assert plan.count("delete") == deletes
+        assert plan.count("add") == 30 - deletes
 
 
 def test_the_run_url_lies_under_the_prefix() -> None:
@@ -94,7 +93,7 @@ def test_the_verdict_fails_on_a_failure_and_never_counts_not_measured_as_passed(
     assert verdict.category_outcome("isolation")[0] == NOT_MEASURED
     verdict.record("c", "list", FAIL, "boom")
     assert not verdict.passed
-    assert "❌ fail" in verdict.markdown()
+    assert verdict.category_outcome("list")[0] == FAIL
 
 
 def _exchange(status: int, sent_at: float, received_at: float) -> Exchange:
@@ -115,7 +114,7 @@ def _exchange(status: int, sent_at: float, received_at: float) -> Exchange:
 
 def test_a_burst_too_slow_for_the_window_is_not_measured_but_a_fast_one_is() -> None:
     def scenario(step: float) -> Scenario:
-        s = Scenario("read", 60, "seed", window_s=2.0)
+        s = Scenario("A", "read", 60, "seed", window_s=2.0)
         s.burst = [_exchange(200, i * step, i * step + 0.01) for i in range(60)]
         s.over = _exchange(200, 60 * step, 60 * step + 0.01)
         return s

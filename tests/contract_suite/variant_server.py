@@ -17,8 +17,12 @@ def main() -> None:
         "--fault", type=int, default=-1, help="index into catalogue(); -1: no fault"
     )
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument(
+        "--window-s", type=float, default=None, help="rate-limit window of the reference server"
+    )
     args = parser.parse_args()
-    factory = reference_app() if args.fault < 0 else catalogue()[args.fault].app
+    overrides = {} if args.window_s is None else {"rate_window_s": args.window_s}
+    factory = reference_app(**overrides) if args.fault < 0 else catalogue()[args.fault].app
     uvicorn.run(factory(), host="127.0.0.1", port=args.port, log_level="error", lifespan="on")
 
 

@@ -111,7 +111,7 @@ def test_the_limits_the_tools_use_are_the_specs() -> None:
         schemas["AddDncEntriesBatchRequest"]["properties"]["entries"]["maxItems"]
         == BATCH_MAX_ENTRIES
     )
-    assert schemas["AddDncEntryRequest"]["properties"]["url"]["maxLength"] == URL_MAX_LENGTH
+    assert schemas["LinkedInProfileUrl"]["maxLength"] == URL_MAX_LENGTH
     assert LIST_LIMIT_MAX == 1000
     assert dict(BUCKET_LIMITS) == {"write": 30, "read": 60, "batch": 10}
     assert OPERATION_BUCKETS["deleteDncEntry"] == OPERATION_BUCKETS["addDncEntry"] == "write"

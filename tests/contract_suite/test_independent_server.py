@@ -1,0 +1,45 @@
+"""No false positives: the suite passes against an independent implementation of the API
+(tests/independent_server, written from the seed pages and openapi.yaml only, never from the
+reference server), in both of its variants, which make other legal choices than dnc-kit
+wherever `x-dnc-decisions` allows one, also slowed down by 45 ms a request and with its clock
+2 s ahead. Their different choices show as warnings, never as failures."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from .harness import SuiteRun, run_suite, serve_independent
+
+SLOW_AND_SKEWED = ("--latency-ms", "45", "--clock-skew-s", "2")
+CONFIGS: dict[str, tuple[str, ...]] = {
+    "variant_a": ("a",),
+    "variant_b": ("b",),
+    "variant_a_slow_and_skewed": ("a", *SLOW_AND_SKEWED),
+    "variant_b_slow_and_skewed": ("b", *SLOW_AND_SKEWED),
+}
+
+
+def _run(config: tuple[str, ...]) -> SuiteRun:
+    with serve_independent(*config) as base_url:
+        return run_suite(base_url, [])
+
+
+@pytest.fixture(scope="module")
+def runs() -> dict[str, SuiteRun]:
+    with ThreadPoolExecutor(max_workers=len(CONFIGS)) as pool:
+        return dict(zip(CONFIGS, pool.map(_run, CONFIGS.values()), strict=True))
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+def test_the_suite_passes_against_the_independent_implementation(
+    runs: dict[str, SuiteRun], config: str
+) -> None:
+    run = runs[config]
+    assert not run.failed, f"{config}: failed {sorted(run.failed)}\n{run.output[-6000:]}"
+    assert run.returncode == 0, run.output[-6000:]
+    assert run.verdict["verdict"] == "pass"
+    assert len(run.passed) + len(run.skipped) >= 70, run.output[-3000:]
+    # Every other legal choice it makes shows as a warning naming its decision or case.
+    assert run.verdict["summary"]["warn"] > 0

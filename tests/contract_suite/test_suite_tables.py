@@ -1,0 +1,146 @@
+"""The suite's tables agree with each other and with openapi.yaml: every test has a requirement,
+every Schemathesis check runs or says why not, every tolerance names a real decision; the
+tolerance table, baselines and redaction behave as documented. No server needed."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from contract_tests import baseline
+from contract_tests.checks import schemathesis_checks
+from contract_tests.checks.tolerances import TOLERANCES, Seen, tolerance_for
+from contract_tests.requirements import requirement_for
+from contract_tests.verdict_doc import redact
+from dnc_kit.resources import load_openapi
+
+SUITE = Path(__file__).resolve().parents[2] / "contract_tests"
+DECISIONS = {d["id"] for d in load_openapi()["info"]["x-dnc-decisions"]}
+
+
+def _suite_tests() -> list[str]:
+    names = []
+    for path in sorted(SUITE.glob("test_*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names += [
+            n.name
+            for n in tree.body
+            if isinstance(n, ast.FunctionDef) and n.name.startswith("test_")
+        ]
+    return names
+
+
+@pytest.mark.parametrize("name", _suite_tests())
+def test_every_suite_test_names_the_requirement_it_checks(name: str) -> None:
+    probe = f"{name}[not_a_server_error]" if "schemathesis_check" in name else name
+    requirement = requirement_for(probe)
+    assert requirement is not None, f"{name} has no entry in contract_tests/requirements.py"
+    assert requirement.checks.strip()
+    assert set(requirement.decisions) <= DECISIONS
+
+
+def test_every_check_schemathesis_registers_runs_or_says_why_not() -> None:
+    registered = set(schemathesis_checks.registered_names())
+    ran = set(schemathesis_checks.RUN)
+    not_run = {n.name for n in schemathesis_checks.NOT_RUN}
+    assert registered - {"max_response_time"} <= ran | not_run, registered - ran - not_run
+    assert not ran & not_run
+    assert "max_response_time" in not_run
+    for name in (*ran, "answered", "envelope", "documented_invalid_refused", "batch_entry_shape"):
+        assert schemathesis_checks.REQUIRES[name]
+
+
+def test_a_check_is_switched_off_only_with_a_decision_or_a_reason() -> None:
+    for entry in schemathesis_checks.NOT_RUN:
+        assert entry.reason
+        assert entry.decision is None or entry.decision in DECISIONS
+
+
+def test_every_tolerance_names_a_decision_of_openapi_yaml() -> None:
+    for tolerance in TOLERANCES:
+        assert tolerance.decision in DECISIONS, tolerance
+        assert tolerance.check in schemathesis_checks.RUN, tolerance
+
+
+def _seen(check: str, op: str, mode: str, status: int, **case: Any) -> Seen:
+    fake = SimpleNamespace(body=case.get("body"), query=case.get("query"))
+    return Seen(check, op, mode, status, fake, case.get("answer"), case.get("message", ""))
+
+
+@pytest.mark.parametrize(
+    ("seen", "decision"),
+    [
+        # a documented url form refused: a failure; an inferred one: another implementation's choice
+        (_seen("positive_data_acceptance", "addDncEntry", "positive", 400,
+               body={"url": "https://www.linkedin.com/in/dnc-conformance-x-john/"}), None),
+        (_seen("positive_data_acceptance", "addDncEntry", "positive", 400,
+               body={"url": "HTTPS://M.LINKEDIN.COM/in/dnc-conformance-x-john?trk=1"}),
+         "url-pattern"),
+        # junk accepted as a url: a failure; a LinkedIn form outside the pattern: a decision
+        (_seen("negative_data_rejection", "addDncEntry", "negative", 201,
+               body={"url": "0000"}), None),
+        (_seen("negative_data_rejection", "addDncEntry", "negative", 201,
+               body={"url": "linkedin.com/in/%C3%B6mer"}), "url-pattern"),
+        (_seen("negative_data_rejection", "addDncEntry", "negative", 201,
+               body={"url": 7}), None),
+        # check of an unreadable url: onList false is a legal answer, onList true is not
+        (_seen("negative_data_rejection", "checkDncStatus", "negative", 200,
+               query={"url": "???"}, answer={"data": {"onList": False}}), "check-invalid-url"),
+        (_seen("negative_data_rejection", "checkDncStatus", "negative", 200,
+               query={"url": "???"}, answer={"data": {"onList": True}}), None),
+        (_seen("negative_data_rejection", "listDncEntries", "negative", 200), "list-range"),
+        (_seen("status_code_conformance", "addDncEntry", "negative", 422), "invalid-input-status"),
+        (_seen("status_code_conformance", "addDncEntry", "positive", 422), None),
+        (_seen("status_code_conformance", "deleteDncEntry", "negative", 400),
+         "invalid-input-status"),
+        (_seen("response_schema_conformance", "addDncEntry", "positive", 201), None),
+        (_seen("unsupported_method", "addDncEntry", "negative", 404), "unknown-route"),
+        (_seen("unsupported_method", "addDncEntry", "negative", 405), None),
+        (_seen("ignored_auth", "listDncEntries", "positive", 200), None),
+        (_seen("content_type_conformance", "listDncEntries", "positive", 200), None),
+    ],
+)  # fmt: skip
+def test_the_tolerance_table_separates_decisions_from_broken_behaviour(
+    seen: Seen, decision: str | None
+) -> None:
+    found = tolerance_for(seen)
+    assert (found.decision if found else None) == decision
+
+
+def test_a_baseline_lists_ids_as_strings_or_objects_with_reasons(tmp_path: Path) -> None:
+    path = tmp_path / "baseline.yaml"
+    path.write_text(
+        "expected-failures:\n"
+        "  - test_a\n"
+        "  - id: test_b[team_B]\n"
+        "    reason: gateway caps pages (OPS-1)\n",
+        encoding="utf-8",
+    )
+    entries = baseline.load(path)
+    assert [(e.id, e.reason) for e in entries] == [
+        ("test_a", "listed in the baseline"),
+        ("test_b[team_B]", "gateway caps pages (OPS-1)"),
+    ]
+    assert baseline.matches(entries[0], "test_a[team_A]")
+    assert not baseline.matches(entries[1], "test_b[team_A]")
+    assert baseline.unknown(entries, {"test_a", "test_c"}) == ["test_b[team_B]"]
+
+
+def test_a_malformed_baseline_is_refused_with_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "baseline.yaml"
+    path.write_text("expected-failures: {not: a list}\n", encoding="utf-8")
+    with pytest.raises(baseline.BaselineError, match="list of requirement ids"):
+        baseline.load(path)
+
+
+def test_redaction_removes_every_key_from_every_string_of_the_verdict() -> None:
+    doc = {"a": ["sent Bearer ka_123 ok", {"b": "ka_123 and kb_9"}], "n": 3, "none": None}
+    assert redact(doc, ["ka_123", "kb_9", None]) == {
+        "a": ["sent Bearer [REDACTED] ok", {"b": "[REDACTED] and [REDACTED]"}],
+        "n": 3,
+        "none": None,
+    }
