@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Final
 
 import anyio
 
 __all__ = [
+    "MAX_PACED_KEYS",
     "AsyncPacer",
     "Clock",
     "PacingState",
@@ -32,6 +34,8 @@ __all__ = [
     "SyncSleep",
     "pacing_delay",
 ]
+
+MAX_PACED_KEYS: Final = 10_000
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
@@ -91,13 +95,18 @@ class PacingStates:
     """One `PacingState` per API key, for a process that acts for several teams.
 
     Keys are looked up by a fingerprint the caller computes (never the key itself), so this
-    registry holds no secret.
+    registry holds no secret. It keeps the `max_keys` most recently used: a server that takes
+    keys from its callers must not grow without bound when a caller sends random ones, and a
+    forgotten budget costs at most a 429 that the client then waits out.
     """
 
-    def __init__(self, limits: Mapping[str, int], window_s: float) -> None:
+    def __init__(
+        self, limits: Mapping[str, int], window_s: float, *, max_keys: int = MAX_PACED_KEYS
+    ) -> None:
         self._limits = dict(limits)
         self._window_s = window_s
-        self._states: dict[str, PacingState] = {}
+        self._max_keys = max_keys
+        self._states: OrderedDict[str, PacingState] = OrderedDict()
         self._lock = threading.Lock()
 
     def for_key(self, fingerprint: str) -> PacingState:
@@ -105,6 +114,10 @@ class PacingStates:
             state = self._states.get(fingerprint)
             if state is None:
                 state = self._states[fingerprint] = PacingState(self._limits, self._window_s)
+                if len(self._states) > self._max_keys:
+                    self._states.popitem(last=False)
+            else:
+                self._states.move_to_end(fingerprint)
             return state
 
     def __len__(self) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dnc_client.pacing import AsyncPacer, PacingState, PacingTimeout, pacing_delay
+from dnc_client.pacing import AsyncPacer, PacingState, PacingStates, PacingTimeout, pacing_delay
 from dnc_client.retry import (
     BACKOFF_CAP_S,
     RESET_MARGIN_S,
@@ -124,3 +124,15 @@ async def test_a_request_answered_429_does_not_use_budget() -> None:
     pacer.state.forget_last("read")
     await pacer.acquire("read")
     assert sleep.calls == []
+
+
+def test_each_key_keeps_its_own_budget_and_the_least_recently_used_are_forgotten() -> None:
+    states = PacingStates({"read": 1}, 60.0, max_keys=2)
+    first = states.for_key("fp-a")
+    first.record("read", 1000.0)
+    assert states.for_key("fp-b").delay("read", 1000.0) == 0.0  # another team's budget
+    assert states.for_key("fp-a") is first  # fp-a is now the most recently used
+    states.for_key("fp-c")  # a third key: fp-b, the least recently used, goes
+    assert len(states) == 2
+    assert states.for_key("fp-a") is first
+    assert states.for_key("fp-b").delay("read", 1000.0) == 0.0

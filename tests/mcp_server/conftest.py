@@ -1,4 +1,5 @@
-"""Fixtures for the MCP server tests; the helpers themselves live in `mcp_server.testing`."""
+"""Fixtures for the MCP server tests (the frozen clock is tests/conftest.py's); the helpers
+themselves live in `mcp_server.testing`."""
 
 from __future__ import annotations
 
@@ -7,23 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from mcp_server.testing import FakeSleep, FrozenClock, StackFactory, open_stack
+from mcp_server.testing import StackFactory, open_stack
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "node: drives `dnc mcp` over stdio with the TypeScript SDK (needs node, npm)"
     )
-
-
-@pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock()
-
-
-@pytest.fixture
-def sleep(clock: FrozenClock) -> FakeSleep:
-    return FakeSleep(clock)
 
 
 @pytest.fixture

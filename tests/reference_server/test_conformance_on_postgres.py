@@ -28,11 +28,13 @@ def test_the_suite_passes_against_two_workers_on_postgres_and_redis(
     args = ["--workers", "2", "--no-access-log", "--database-url", url]
     with dnc_serve(*args, "--redis-url", redis_server.url, env=env) as server:
         run = run_suite(server.base_url + "/v1", [])
-        if run.skipped == {ROLLING}:
+        if run.skipped and all(name.startswith(ROLLING) for name in run.skipped):
             # The suite declines to judge rolling versus fixed windows when its requests were
-            # slow (a loaded machine); that one measurement gets a second, quieter chance.
-            retry = run_suite(server.base_url + "/v1", ["-k", ROLLING])
-            assert retry.passed == {ROLLING}, retry.output[-3000:]
+            # slow (a loaded machine); that one measurement (per team) gets a second, quieter
+            # chance, alone, and must then be measured and pass.
+            retry = run_suite(server.base_url + "/v1", ["-m", "rate_limit", "-k", ROLLING])
+            assert run.skipped <= retry.passed, retry.output[-3000:]
+            assert not retry.failed, retry.output[-3000:]
             run.skipped, run.passed = set(), run.passed | retry.passed
     assert not run.failed, f"failed: {sorted(run.failed)}\n{run.output[-6000:]}"
     assert run.returncode == 0, run.output[-6000:]
