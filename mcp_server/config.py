@@ -29,7 +29,7 @@ class ToolMode(enum.Enum):
 
     FULL = "full"
     NO_DELETE = "no-delete"  # everything but dnc_delete
-    READ_ONLY = "read-only"  # dnc_check and dnc_list only
+    READ_ONLY = "read-only"  # dnc_check, dnc_check_many and dnc_list only
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -148,7 +148,9 @@ def _parser() -> argparse.ArgumentParser:
         help="stdio mode: loopback port of the approval page (default: any free port)",
     )
     modes = parser.add_mutually_exclusive_group()
-    modes.add_argument("--read-only", action="store_true", help="offer only dnc_check, dnc_list")
+    modes.add_argument(
+        "--read-only", action="store_true", help="offer only dnc_check, dnc_check_many, dnc_list"
+    )
     modes.add_argument("--no-delete", action="store_true", help="offer everything but dnc_delete")
     parser.add_argument("--audit-log", type=Path, help="JSONL audit log (DNC_MCP_AUDIT_LOG)")
     parser.add_argument("--data-dir", type=Path, help="embedded backend data (DNC_MCP_DATA_DIR)")
