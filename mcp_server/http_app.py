@@ -106,7 +106,10 @@ def build_http_app(running: Running, config: McpConfig, port: int) -> ASGIApp:
 def bind(host: str, port: int) -> socket.socket:
     """A listening socket on host:port (0: a free port), so the port is known before serving."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not the default 0: accepted connections inherit it, and asyncio turns
+    # Nagle's algorithm off only on sockets that say TCP; with 0, every keep-alive response
+    # after the first waits ~40 ms for the client's delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host.strip("[]"), port))
     sock.listen(128)

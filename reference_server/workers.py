@@ -6,6 +6,12 @@ worker builds its own app from the settings the parent resolved, passed in the e
 (the same place DNC_API_KEYS came from). Workers share nothing in memory, which is why the
 CLI refuses N > 1 without Redis.
 
+The listening socket is re-labelled as TCP before the workers get it: uvicorn's
+`bind_socket()` leaves `proto` at 0, accepted connections inherit it, and asyncio turns Nagle's
+algorithm off (TCP_NODELAY) only on sockets that say IPPROTO_TCP. Without that every
+keep-alive response after the first waited ~40 ms for the client's delayed ACK
+(uvicorn issue #3149).
+
 A worker asks the kernel to kill it when the parent dies (PR_SET_PDEATHSIG), so a kill -9 of
 `dnc serve` takes its workers with it instead of leaving orphans serving on the port.
 """
@@ -17,6 +23,7 @@ import json
 import logging
 import os
 import signal
+import socket
 import sys
 from collections.abc import Callable, Mapping
 
@@ -26,7 +33,7 @@ from uvicorn.supervisors import Multiprocess
 
 from reference_server.settings import Settings
 
-__all__ = ["WORKER_ENV", "serve_workers", "worker_app", "worker_settings_env"]
+__all__ = ["WORKER_ENV", "listening_socket", "serve_workers", "worker_app", "worker_settings_env"]
 
 WORKER_ENV = "DNC_WORKER_SETTINGS"
 _PR_SET_PDEATHSIG = 1
@@ -82,6 +89,15 @@ class _Supervisor(Multiprocess):
             self._on_ready()
 
 
+def listening_socket(config: uvicorn.Config) -> socket.socket:
+    """uvicorn's bound socket, relabelled IPPROTO_TCP so accepted connections get TCP_NODELAY."""
+    bound = config.bind_socket()
+    if bound.family not in (socket.AF_INET, socket.AF_INET6) or bound.proto:
+        return bound
+    # The same descriptor (still bound, listening and inheritable), only its label changes.
+    return socket.socket(bound.family, bound.type, socket.IPPROTO_TCP, fileno=bound.detach())
+
+
 def serve_workers(
     host: str,
     port: int,
@@ -106,7 +122,7 @@ def serve_workers(
         loop=loop,
         http=http,
     )
-    sock = config.bind_socket()
+    sock = listening_socket(config)
     bound_host, bound_port = sock.getsockname()[:2]
     _Supervisor(config, [sock], lambda: announce(bound_host, bound_port)).run()
     return 0
