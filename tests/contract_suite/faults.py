@@ -8,7 +8,7 @@ import contextlib
 import json
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -87,37 +87,50 @@ RequestHook = Callable[[Req, Scope], "Scope | tuple[int, Json]"]
 ResponseHook = Callable[[Req, int, Json], tuple[int, Json]]
 
 
+HttpHandler = Callable[[Any, Scope, Any, Any], Awaitable[None]]
+
+
+def http_only(handle: HttpHandler) -> AppWrapper:
+    """An ASGI wrapper that calls `handle(app, scope, receive, send)` for HTTP requests and
+    passes anything else (the lifespan) straight to the app."""
+
+    def wrap(app: Any) -> Any:
+        async def middleware(scope: Scope, receive: Any, send: Any) -> None:
+            if scope["type"] == "http":
+                await handle(app, scope, receive, send)
+            else:
+                await app(scope, receive, send)
+
+        return middleware
+
+    return wrap
+
+
 def rewrite(
     on_request: RequestHook | None = None, on_response: ResponseHook | None = None
 ) -> AppWrapper:
     """An ASGI wrapper: change the request scope (or answer directly), then the JSON answer."""
 
-    def wrap(app: Any) -> Any:
-        async def middleware(scope: Scope, receive: Any, send: Any) -> None:
-            if scope["type"] != "http":
-                await app(scope, receive, send)
+    async def handle(app: Any, scope: Scope, receive: Any, send: Any) -> None:
+        req = _req(scope)
+        if on_request is not None:
+            result = on_request(req, scope)
+            if isinstance(result, tuple):
+                await _send_json(send, *result)
                 return
-            req = _req(scope)
-            if on_request is not None:
-                result = on_request(req, scope)
-                if isinstance(result, tuple):
-                    await _send_json(send, *result)
-                    return
-                scope = result
-            if on_response is None:
-                await app(scope, receive, send)
-                return
-            status, headers, raw = await _captured(app, scope, receive)
-            try:
-                body = json.loads(raw) if raw else None
-            except ValueError:
-                body = None
-            status, body = on_response(req, status, body)
-            await _send_json(send, status, body, headers)
+            scope = result
+        if on_response is None:
+            await app(scope, receive, send)
+            return
+        status, headers, raw = await _captured(app, scope, receive)
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = None
+        status, body = on_response(req, status, body)
+        await _send_json(send, status, body, headers)
 
-        return middleware
-
-    return wrap
+    return http_only(handle)
 
 
 async def _captured(app: Any, scope: Scope, receive: Any) -> tuple[int, dict[bytes, bytes], bytes]:
@@ -266,35 +279,29 @@ class SoftDelete:
     tombstones: set[str] = field(default_factory=set)
 
     def wrapper(self) -> AppWrapper:
-        def wrap(app: Any) -> Any:
-            async def middleware(scope: Scope, receive: Any, send: Any) -> None:
-                if scope["type"] != "http":
-                    await app(scope, receive, send)
+        async def handle(app: Any, scope: Scope, receive: Any, send: Any) -> None:
+            req = _req(scope)
+            raw, replay = await _read_body(receive)
+            if _is(req, "POST", "/dnc"):
+                try:
+                    url = normalize_linkedin_url(str(json.loads(raw).get("url")))
+                except (ValueError, AttributeError):
+                    url = None
+                if url in self.tombstones:
+                    body = {"error": "dnc_entry_exists", "message": "URL already on DNC list"}
+                    await _send_json(send, 409, body)
                     return
-                req = _req(scope)
-                raw, replay = await _read_body(receive)
-                if _is(req, "POST", "/dnc"):
-                    try:
-                        url = normalize_linkedin_url(str(json.loads(raw).get("url")))
-                    except (ValueError, AttributeError):
-                        url = None
-                    if url in self.tombstones:
-                        body = {"error": "dnc_entry_exists", "message": "URL already on DNC list"}
-                        await _send_json(send, 409, body)
-                        return
-                status, headers, body_bytes = await _captured(app, scope, replay)
-                answer: Any = json.loads(body_bytes) if body_bytes else {}
-                if _is(req, "POST", "/dnc") and status == 201:
-                    self.ids[answer["data"]["$id"]] = answer["data"]["url"]
-                if _is(req, "DELETE", "/dnc/{id}") and status == 200:
-                    url = self.ids.get(req.path.rsplit("/", 1)[-1])
-                    if url:
-                        self.tombstones.add(url)
-                await _send_json(send, status, answer, headers)
+            status, headers, body_bytes = await _captured(app, scope, replay)
+            answer: Any = json.loads(body_bytes) if body_bytes else {}
+            if _is(req, "POST", "/dnc") and status == 201:
+                self.ids[answer["data"]["$id"]] = answer["data"]["url"]
+            if _is(req, "DELETE", "/dnc/{id}") and status == 200:
+                url = self.ids.get(req.path.rsplit("/", 1)[-1])
+                if url:
+                    self.tombstones.add(url)
+            await _send_json(send, status, answer, headers)
 
-            return middleware
-
-        return wrap
+        return http_only(handle)
 
 
 @dataclass
@@ -408,27 +415,21 @@ class DuplicateStored:
     copies: dict[str, Json] = field(default_factory=dict)  # original id -> the second copy
 
     def wrapper(self) -> AppWrapper:
-        def wrap(app: Any) -> Any:
-            async def middleware(scope: Scope, receive: Any, send: Any) -> None:
-                if scope["type"] != "http":
-                    await app(scope, receive, send)
-                    return
-                req = _req(scope)
-                raw, replay = await _read_body(receive)
-                status, headers, body_bytes = await _captured(app, scope, replay)
-                try:
-                    answer: Any = json.loads(body_bytes) if body_bytes else None
-                except ValueError:
-                    answer = None
-                if _is(req, "POST", "/dnc") and isinstance(answer, dict):
-                    self._after_add(req, raw, status, answer)
-                if _is(req, "GET", "/dnc") and status == 200 and isinstance(answer, dict):
-                    self._doubled(answer)
-                await _send_json(send, status, answer, headers)
+        async def handle(app: Any, scope: Scope, receive: Any, send: Any) -> None:
+            req = _req(scope)
+            raw, replay = await _read_body(receive)
+            status, headers, body_bytes = await _captured(app, scope, replay)
+            try:
+                answer: Any = json.loads(body_bytes) if body_bytes else None
+            except ValueError:
+                answer = None
+            if _is(req, "POST", "/dnc") and isinstance(answer, dict):
+                self._after_add(req, raw, status, answer)
+            if _is(req, "GET", "/dnc") and status == 200 and isinstance(answer, dict):
+                self._doubled(answer)
+            await _send_json(send, status, answer, headers)
 
-            return middleware
-
-        return wrap
+        return http_only(handle)
 
     def _after_add(self, req: Req, raw: bytes, status: int, answer: Json) -> None:
         if status == 201:

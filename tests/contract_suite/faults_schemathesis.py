@@ -21,6 +21,7 @@ from .faults import (
     _req,
     _send_json,
     _with_key,
+    http_only,
     replayer,
     rewrite,
     when,
@@ -44,23 +45,17 @@ def raw_rewrite(
 ) -> AppWrapper:
     """An ASGI wrapper that may change status, headers and body bytes of every answer."""
 
-    def wrap(app: Any) -> Any:
-        async def middleware(scope: Scope, receive: Any, send: Any) -> None:
-            if scope["type"] != "http":
-                await app(scope, receive, send)
-                return
-            status, headers, body = await _captured(app, scope, receive)
-            status, headers, body = change(_req(scope), status, headers, body)
-            headers = {k: v for k, v in headers.items() if k != b"content-length"}
-            headers[b"content-length"] = str(len(body)).encode()
-            await send(
-                {"type": "http.response.start", "status": status, "headers": list(headers.items())}
-            )
-            await send({"type": "http.response.body", "body": body})
+    async def handle(app: Any, scope: Scope, receive: Any, send: Any) -> None:
+        status, headers, body = await _captured(app, scope, receive)
+        status, headers, body = change(_req(scope), status, headers, body)
+        headers = {k: v for k, v in headers.items() if k != b"content-length"}
+        headers[b"content-length"] = str(len(body)).encode()
+        await send(
+            {"type": "http.response.start", "status": status, "headers": list(headers.items())}
+        )
+        await send({"type": "http.response.body", "body": body})
 
-        return middleware
-
-    return wrap
+    return http_only(handle)
 
 
 def _text_plain(
@@ -86,33 +81,27 @@ def _no_allow(
 def body_rewrite(change: Callable[[Req, Json], Json | tuple[int, Json]]) -> AppWrapper:
     """Change the JSON request body before the app reads it (or answer directly)."""
 
-    def wrap(app: Any) -> Any:
-        async def middleware(scope: Scope, receive: Any, send: Any) -> None:
-            if scope["type"] != "http":
-                await app(scope, receive, send)
-                return
-            req = _req(scope)
-            raw, replay = await _read_body(receive)
-            try:
-                parsed: Json = json.loads(raw) if raw else None
-            except ValueError:
-                await app(scope, replay, send)
-                return
-            changed = change(req, parsed)
-            if isinstance(changed, tuple):
-                await _send_json(send, *changed)
-                return
-            if changed is parsed:
-                await app(scope, replay, send)
-                return
-            data = json.dumps(changed).encode()
-            headers = [(k, v) for k, v in scope["headers"] if k != b"content-length"]
-            headers.append((b"content-length", str(len(data)).encode()))
-            await app({**scope, "headers": headers}, replayer(data), send)
+    async def handle(app: Any, scope: Scope, receive: Any, send: Any) -> None:
+        req = _req(scope)
+        raw, replay = await _read_body(receive)
+        try:
+            parsed: Json = json.loads(raw) if raw else None
+        except ValueError:
+            await app(scope, replay, send)
+            return
+        changed = change(req, parsed)
+        if isinstance(changed, tuple):
+            await _send_json(send, *changed)
+            return
+        if changed is parsed:
+            await app(scope, replay, send)
+            return
+        data = json.dumps(changed).encode()
+        headers = [(k, v) for k, v in scope["headers"] if k != b"content-length"]
+        headers.append((b"content-length", str(len(data)).encode()))
+        await app({**scope, "headers": headers}, replayer(data), send)
 
-        return middleware
-
-    return wrap
+    return http_only(handle)
 
 
 def _number_url_stored(req: Req, body: Json) -> Json:

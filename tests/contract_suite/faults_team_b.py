@@ -24,6 +24,7 @@ from .faults import (
     _req,
     _send_json,
     _with_key,
+    http_only,
     replayer,
     when_key,
 )
@@ -39,27 +40,21 @@ def _as_other_team(
     as team B and answer `combine(req, answer, b_status, b_answer)`: a team boundary that leaks
     in one direction only."""
 
-    def wrap(app: Any) -> Any:
-        async def middleware(scope: Scope, receive: Any, send: Any) -> None:
-            if scope["type"] != "http":
-                await app(scope, receive, send)
-                return
-            req = _req(scope)
-            raw, replay = await _read_body(receive)
-            status, headers, body = await _captured(app, scope, replay)
-            answer: Json = json.loads(body) if body else None
-            if req.key == KEY_A and isinstance(answer, dict) and decide(req, status, answer):
-                b_status, _, b_body = await _captured(app, _with_key(scope, KEY_B), replayer(raw))
-                b_answer: Json = json.loads(b_body) if b_body else None
-                status, answer = combine(req, answer, b_status, b_answer)
-            await _send_json(send, status, answer, headers)
+    async def handle(app: Any, scope: Scope, receive: Any, send: Any) -> None:
+        req = _req(scope)
+        raw, replay = await _read_body(receive)
+        status, headers, body = await _captured(app, scope, replay)
+        answer: Json = json.loads(body) if body else None
+        if req.key == KEY_A and isinstance(answer, dict) and decide(req, status, answer):
+            b_status, _, b_body = await _captured(app, _with_key(scope, KEY_B), replayer(raw))
+            b_answer: Json = json.loads(b_body) if b_body else None
+            status, answer = combine(req, answer, b_status, b_answer)
+        await _send_json(send, status, answer, headers)
 
-        return middleware
-
-    return wrap
+    return http_only(handle)
 
 
-def check_sees_teamteam_b() -> AppWrapper:
+def check_sees_team_b() -> AppWrapper:
     """Team A's check also finds team B's entries (team B's check is fine)."""
 
     def decide(req: Req, status: int, answer: Json) -> bool:
@@ -73,7 +68,7 @@ def check_sees_teamteam_b() -> AppWrapper:
     return _as_other_team(decide, combine)
 
 
-def list_shows_teamteam_b() -> AppWrapper:
+def list_shows_team_b() -> AppWrapper:
     """Team A's first page also lists team B's newest entries."""
 
     def decide(req: Req, status: int, answer: Json) -> bool:
@@ -89,7 +84,7 @@ def list_shows_teamteam_b() -> AppWrapper:
     return _as_other_team(decide, combine)
 
 
-def delete_reaches_teamteam_b() -> AppWrapper:
+def delete_reaches_team_b() -> AppWrapper:
     """Team A's delete of team B's entry succeeds (B's delete of A's entry is refused)."""
 
     def decide(req: Req, status: int, answer: Json) -> bool:
@@ -101,7 +96,7 @@ def delete_reaches_teamteam_b() -> AppWrapper:
     return _as_other_team(decide, combine)
 
 
-def add_blocked_by_teamteam_b() -> AppWrapper:
+def add_blocked_by_team_b() -> AppWrapper:
     """Team A's add answers 409 when team B already lists the URL (B's add is fine)."""
 
     def decide(req: Req, status: int, answer: Json) -> bool:
@@ -226,14 +221,14 @@ def catalogue(F: Callable[..., Fault]) -> list[Fault]:
             "team isolation on check (both directions)",
             "isolation",
             {team_b("test_another_team_cannot_see_an_entry_through_check")},
-            check_sees_teamteam_b(),
+            check_sees_team_b(),
         ),
         F(
             "team A's list shows team B's entries",
             "team isolation on list (both directions)",
             "isolation",
             {team_b("test_another_teams_list_does_not_show_the_entries")},
-            list_shows_teamteam_b(),
+            list_shows_team_b(),
         ),
         F(
             "team A can delete team B's entries",
@@ -244,14 +239,14 @@ def catalogue(F: Callable[..., Fault]) -> list[Fault]:
                     "test_delete_of_another_teams_entry_answers_403_unauthorized_dnc_and_keeps_it"
                 )
             },
-            delete_reaches_teamteam_b(),
+            delete_reaches_team_b(),
         ),
         F(
             "team A's add refused when team B lists the URL",
             "the same URL for two teams (both orders)",
             "isolation",
             {team_b("test_two_teams_can_each_add_the_same_url")},
-            add_blocked_by_teamteam_b(),
+            add_blocked_by_team_b(),
         ),
         # team B's cache never invalidated by one kind of write
         F(
