@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from contract_tests.config import ConfigError, env_clock_skew, env_window
+
 SUITE_DIR = Path(__file__).resolve().parent
 
 INTRO = """dnc conformance: does a deployment honour the DNC API (openapi.yaml)?
@@ -51,6 +53,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if any(a in ("-h", "--help") for a in args):
         print(INTRO)
+    try:  # a bad setting is one line naming it, before pytest starts
+        env_window()
+        env_clock_skew()
+    except ConfigError as exc:
+        print(f"dnc conformance: {exc}", file=sys.stderr)
+        return 2
     return int(pytest.main(pytest_args(args)))
 
 

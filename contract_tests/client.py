@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 import httpx
 
+from contract_tests.config import DOCUMENTED_WINDOW_S
 from contract_tests.pacing import Pacer, bucket_for
 
 _UNSET: Any = object()
@@ -127,7 +128,7 @@ class DncClient:
         pacer: Pacer,
         log: ExchangeLog,
         timeout_s: float = 30.0,
-        window_s: float = 60.0,
+        window_s: float = DOCUMENTED_WINDOW_S,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key

@@ -9,29 +9,45 @@ from collections import Counter, deque
 from collections.abc import Callable
 
 from contract_tests.config import LIMITS
+from dnc_kit import load_openapi
+from dnc_kit.contract import OPERATION_BUCKETS
 
-# Which bucket each operation spends (seed pages: add+delete share "write", check+list "read").
-BUCKET_OF_OPERATION: dict[str, str] = {
-    "addDncEntry": "write",
-    "deleteDncEntry": "write",
-    "checkDncStatus": "read",
-    "listDncEntries": "read",
-    "addDncEntriesBatch": "batch",
-}
+# Which bucket each operation spends, as openapi.yaml's `x-rate-limit` says (add+delete share
+# "write", check+list "read").
+BUCKET_OF_OPERATION: dict[str, str] = dict(OPERATION_BUCKETS)
+
+
+def _routes() -> tuple[dict[tuple[str, str], str], list[tuple[str, str, str]]]:
+    """(method, literal path) -> bucket, and (method, path prefix, bucket) of templated paths
+    (`/dnc/{id}` -> prefix `/dnc/`), both from the spec's paths."""
+    literal: dict[tuple[str, str], str] = {}
+    templated: list[tuple[str, str, str]] = []
+    for path, methods in load_openapi()["paths"].items():
+        for method, operation in methods.items():
+            if not isinstance(operation, dict) or "operationId" not in operation:
+                continue
+            bucket = BUCKET_OF_OPERATION[operation["operationId"]]
+            if "{" in path:
+                templated.append((method.upper(), path.split("{", 1)[0], bucket))
+            else:
+                literal[(method.upper(), path.rstrip("/"))] = bucket
+    return literal, templated
+
+
+_LITERAL, _TEMPLATED = _routes()
+_LITERAL_PATHS = {path for _, path in _LITERAL}
 
 
 def bucket_for(method: str, path: str) -> str | None:
     """The bucket a request to `path` (relative to the base URL, e.g. `/dnc/check`) spends."""
     method = method.upper()
     clean = path.split("?", 1)[0].rstrip("/")
-    if clean == "/dnc/batch":
-        return "batch" if method == "POST" else None
-    if clean == "/dnc/check":
-        return "read" if method == "GET" else None
-    if clean == "/dnc":
-        return {"POST": "write", "GET": "read"}.get(method)
-    if clean.startswith("/dnc/"):
-        return "write" if method == "DELETE" else None
+    if clean in _LITERAL_PATHS:  # a literal path wins over a template (OpenAPI path matching)
+        return _LITERAL.get((method, clean))
+    for verb, prefix, bucket in _TEMPLATED:
+        rest = clean.removeprefix(prefix)
+        if verb == method and rest != clean and rest:
+            return bucket
     return None
 
 

@@ -16,10 +16,12 @@ from contract_tests import baseline, embedded, verdict_doc, verdict_md
 from contract_tests.cleanup import Tracker, cleanup_team
 from contract_tests.client import DncClient, ExchangeLog
 from contract_tests.config import (
+    DOCUMENTED_WINDOW_S,
     ENV_API_KEY,
     ENV_BASE_URL,
     ENV_SECOND_KEY,
     LIMITS,
+    ConfigError,
     RunConfig,
     env_clock_skew,
     env_window,
@@ -139,9 +141,32 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     for key, title in CATEGORIES.items():
         config.addinivalue_line("markers", f"{key}: {title}")
+    try:
+        run = _run_config(config)
+    except ConfigError as exc:
+        pytest.exit(f"dnc conformance: {exc}", returncode=2)
+    run.embedded = not run.base_url
+    _STATE["run"] = run
+    _STATE["verdict"] = Verdict(
+        target=run.base_url or "embedded reference server", run_id=run.run_id, window_s=run.window_s
+    )
+    _STATE["started"] = time.monotonic()
+    _STATE["started_at"] = time.time()
+    _STATE["expected"] = []
+    if run.baseline is not None:
+        try:
+            _STATE["expected"] = baseline.load(run.baseline)
+        except baseline.BaselineError as exc:
+            pytest.exit(f"dnc conformance: {exc}", returncode=4)
+
+
+def _run_config(config: pytest.Config) -> RunConfig:
+    """Options first, then the environment, then the defaults; a bad value is a ConfigError."""
     base_url = config.getoption("--base-url") or os.environ.get(ENV_BASE_URL) or ""
     window = config.getoption("--rate-window-s")
-    run = RunConfig(
+    if window is not None and not window > 0:
+        raise ConfigError(f"--rate-window-s must be a positive number of seconds, got {window:g}")
+    return RunConfig(
         base_url=base_url.rstrip("/"),
         api_key=config.getoption("--api-key") or os.environ.get(ENV_API_KEY, ""),
         second_api_key=config.getoption("--second-api-key")
@@ -149,7 +174,7 @@ def pytest_configure(config: pytest.Config) -> None:
         or None,
         window_s=float(window)
         if window
-        else env_window(embedded.DEFAULT_WINDOW_S if not base_url else 60.0),
+        else env_window(embedded.DEFAULT_WINDOW_S if not base_url else DOCUMENTED_WINDOW_S),
         strict=bool(config.getoption("--dnc-strict") or getattr(config.option, "strict", False)),
         rate_limit_tests=not config.getoption("--no-rate-limit-tests"),
         clock_skew_s=float(config.getoption("--clock-skew-s"))
@@ -164,19 +189,6 @@ def pytest_configure(config: pytest.Config) -> None:
         else None,
         baseline=Path(config.getoption("--baseline")) if config.getoption("--baseline") else None,
     )
-    run.embedded = not run.base_url
-    _STATE["run"] = run
-    _STATE["verdict"] = Verdict(
-        target=run.base_url or "embedded reference server", run_id=run.run_id, window_s=run.window_s
-    )
-    _STATE["started"] = time.monotonic()
-    _STATE["started_at"] = time.time()
-    _STATE["expected"] = []
-    if run.baseline is not None:
-        try:
-            _STATE["expected"] = baseline.load(run.baseline)
-        except baseline.BaselineError as exc:
-            pytest.exit(f"dnc conformance: {exc}", returncode=4)
 
 
 def plan_lines(run: RunConfig, categories: set[str]) -> list[str]:

@@ -13,6 +13,7 @@ from contract_tests import seeds
 from contract_tests.checks.common import data_dict, entry_conformance, expect_status, fail
 from contract_tests.client import Exchange
 from contract_tests.context import NOT_MEASURED, Ctx
+from dnc_kit.contract import LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, LIST_LIMIT_MIN
 
 
 def _page(ex: Exchange, seed: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -53,7 +54,7 @@ def distinct_entries(ctx: Ctx, count: int) -> list[dict[str, Any]]:
 
 def list_newest_first_conformance(ctx: Ctx, ours: list[dict[str, Any]]) -> None:
     """`ours` were created in this order, oldest first."""
-    ex = ctx.a.list(limit=1000)
+    ex = ctx.a.list(limit=LIST_LIMIT_MAX)
     _, entries = _page(ex, seeds.LIST_ORDER)
     stamps = [_created(e) for e in entries]
     for i in range(1, len(stamps)):
@@ -127,34 +128,39 @@ def list_paging_conformance(ctx: Ctx) -> None:
 
 
 def list_defaults_conformance(ctx: Ctx) -> None:
-    """Without parameters: limit 50, offset 0. With a short window the list is first filled past
-    50 entries (one batch under the run prefix) so that the default page size shows."""
-    first = ctx.a.list(limit=51)
+    """Without parameters: limit 50, offset 0 (openapi.yaml's default). With a short window the
+    list is first filled past the default (one batch under the run prefix) so that the default
+    page size shows."""
+    default = LIST_LIMIT_DEFAULT
+    first = ctx.a.list(limit=default + 1)
     _, present = _page(first, seeds.LIST_PAGING)
-    if len(present) < 51 and not ctx.config.long_window:
-        missing = 51 - len(present)
+    if len(present) <= default and not ctx.config.long_window:
+        missing = default + 1 - len(present)
         filled = ctx.a.batch([ctx.fresh_url("list-fill") for _ in range(missing)])
         if filled.status != 201:
             raise fail("setup: a batch of fresh URLs must answer 201.", filled, seeds.BATCH_201)
     ex = ctx.a.list()
     data, entries = _page(ex, seeds.LIST_PAGING)
-    if data.get("limit") != 50 or data.get("offset") != 0:
+    if data.get("limit") != default or data.get("offset") != 0:
         raise fail(
-            "Without parameters data.limit/offset must be 50/0, got "
+            f"Without parameters data.limit/offset must be {default}/0, got "
             f"{data.get('limit')!r}/{data.get('offset')!r}.",
             ex,
             seeds.LIST_PAGING,
         )
-    if len(entries) > 50:
+    if len(entries) > default:
         raise fail(
-            f"The default page holds {len(entries)} entries, more than 50.", ex, seeds.LIST_PAGING
+            f"The default page holds {len(entries)} entries, more than {default}.",
+            ex,
+            seeds.LIST_PAGING,
         )
-    full = ctx.a.list(limit=51)
+    full = ctx.a.list(limit=default + 1)
     _, more = _page(full, seeds.LIST_PAGING)
-    if len(entries) != min(50, len(more)):
+    if len(entries) != min(default, len(more)):
+        held = f"more than {default}" if len(more) > default else str(len(more))
         raise fail(
-            f"The list holds {'more than 50' if len(more) > 50 else len(more)} entries but the "
-            f"default page holds {len(entries)} (documented default limit: 50).",
+            f"The list holds {held} entries but the "
+            f"default page holds {len(entries)} (documented default limit: {default}).",
             ex,
             seeds.LIST_PAGING,
         )
@@ -162,7 +168,8 @@ def list_defaults_conformance(ctx: Ctx) -> None:
 
 def list_range_conformance(ctx: Ctx) -> None:
     """Out of range: 400 (dnc-kit decision) or clamped 200 (others may) — both accepted."""
-    for params in ({"limit": 0}, {"limit": 1001}, {"offset": -1}, {"limit": "abc"}):
+    out_of_range = ({"limit": LIST_LIMIT_MIN - 1}, {"limit": LIST_LIMIT_MAX + 1}, {"offset": -1})
+    for params in (*out_of_range, {"limit": "abc"}):
         ex = ctx.a.request("GET", "/dnc", params=params)
         if ex.status in (400, 422):
             expect_status(ex, ex.status, seeds.ENVELOPE_ERROR)
@@ -177,12 +184,13 @@ def list_range_conformance(ctx: Ctx) -> None:
         limit, offset = data.get("limit"), data.get("offset")
         if not (
             isinstance(limit, int)
-            and 1 <= limit <= 1000
+            and LIST_LIMIT_MIN <= limit <= LIST_LIMIT_MAX
             and isinstance(offset, int)
             and offset >= 0
         ):
             raise fail(
-                "A clamped answer must echo limit 1-1000 and offset >= 0, got "
+                f"A clamped answer must echo limit {LIST_LIMIT_MIN}-{LIST_LIMIT_MAX} and offset "
+                ">= 0, got "
                 f"{limit!r}/{offset!r}.",
                 ex,
                 seeds.LIST_ECHO,

@@ -33,7 +33,7 @@ from contract_tests.checks.common import envelope_conformance, fail
 from contract_tests.checks.delete import unknown_id
 from contract_tests.cleanup import find_marked
 from contract_tests.client import Exchange
-from contract_tests.config import LIMITS
+from contract_tests.config import DOCUMENTED_WINDOW_S, LIMITS
 from contract_tests.context import NOT_MEASURED, Ctx
 
 SETTLE_S = 0.5
@@ -58,7 +58,7 @@ class Scenario:
     over: Exchange | None = None
     over_other: Exchange | None = None
     after_reset: Exchange | None = None
-    window_s: float = 60.0
+    window_s: float = DOCUMENTED_WINDOW_S
     # The other team's request while this team's bucket was exhausted (None: not measured).
     other_team: Exchange | None = None
     other_team_missing: str = ""  # why other_team is None
