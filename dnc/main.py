@@ -10,6 +10,8 @@ import importlib
 import sys
 from collections.abc import Callable, Sequence
 
+from dnc_kit.settings import SettingsError
+
 # name -> ("module" with a `main(argv) -> int`, or "module:function"; one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "add": ("dnc_cli.main:add", "put a LinkedIn URL on the Do-Not-Contact list"),
@@ -44,9 +46,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"dnc: unknown command {name!r}\n\n{usage()}", file=sys.stderr)
         return 2
     module_name, _, function = COMMANDS[name][0].partition(":")
-    module = importlib.import_module(module_name)
-    command: Callable[[list[str]], int] = getattr(module, function or "main")
-    return command(rest)
+    try:
+        module = importlib.import_module(module_name)
+        command: Callable[[list[str]], int] = getattr(module, function or "main")
+        return command(rest)
+    except SettingsError as error:
+        # Every command reads the same environment; a bad value is one line, never a traceback.
+        print(f"dnc {name}: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

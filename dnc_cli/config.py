@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -10,8 +9,8 @@ from pathlib import Path
 
 from dnc_cli.errors import UsageError
 from dnc_client import AsyncDncClient
-from dnc_client.spec import DEFAULT_WINDOW_S
-from reference_server.local import data_dir_from_env, local_backend
+from dnc_kit.settings import SettingsError, read_environment
+from reference_server.local import local_backend
 
 __all__ = ["CliConfig", "open_api", "read_config"]
 
@@ -32,22 +31,17 @@ class CliConfig:
 
 
 def read_config(environ: Mapping[str, str] | None = None) -> CliConfig:
-    env = os.environ if environ is None else environ
-    base_url = env.get("DNC_BASE_URL", "").strip() or None
-    api_key = env.get("DNC_API_KEY", "").strip() or None
-    if base_url is not None and api_key is None:
-        raise UsageError("DNC_BASE_URL is set but DNC_API_KEY is not: set the team's API key")
-    if base_url is not None and not base_url.startswith(("http://", "https://")):
-        raise UsageError("DNC_BASE_URL must start with http:// or https://")
-    raw_window = env.get("DNC_RATE_WINDOW_S", "").strip()
     try:
-        window = float(raw_window) if raw_window else DEFAULT_WINDOW_S
-    except ValueError:
-        raise UsageError("DNC_RATE_WINDOW_S must be a number of seconds") from None
-    if not window > 0:
-        raise UsageError("DNC_RATE_WINDOW_S must be positive")
+        env = read_environment(environ)
+    except SettingsError as error:
+        raise UsageError(str(error)) from None
+    if env.base_url is not None and env.api_key is None:
+        raise UsageError("DNC_BASE_URL is set but DNC_API_KEY is not: set the team's API key")
     return CliConfig(
-        base_url=base_url, api_key=api_key, data_dir=data_dir_from_env(env), rate_window_s=window
+        base_url=env.base_url,
+        api_key=env.api_key,
+        data_dir=env.data_dir,
+        rate_window_s=env.window_s,
     )
 
 

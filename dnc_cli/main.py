@@ -20,7 +20,7 @@ from dnc_cli.errors import EXIT_FAILED, EXIT_USAGE, CliError, UsageError
 from dnc_cli.progress import Reporter
 from dnc_cli.tables import DEFAULT_COLUMNS
 from dnc_client import AsyncDncClient, DncError, InconsistentSnapshotError
-from dnc_client.spec import LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, LIST_LIMIT_MIN, LIST_OFFSET_MAX
+from dnc_kit.contract import LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, LIST_LIMIT_MIN, LIST_OFFSET_MAX
 
 __all__ = ["COMMAND_HELP", "add", "check", "delete", "export", "import_", "list_"]
 

@@ -15,7 +15,7 @@ from dnc_cli.config import CliConfig
 from dnc_cli.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from dnc_cli.progress import Reporter
 from dnc_client import AsyncDncClient, ConflictError, DncEntry
-from dnc_client.spec import ENTRY_ID_PATTERN, LIST_LIMIT_MAX
+from dnc_kit.contract import ENTRY_ID_PATTERN, LIST_LIMIT_MAX
 
 __all__ = ["add_one", "check_one", "delete_one", "describe", "list_page", "question"]
 

@@ -37,7 +37,7 @@ from dnc_client.plan import Acquire, CallPolicy, Send, Step, call_plan
 from dnc_client.progress import BulkProgress, ProgressCallback, notify_async
 from dnc_client.retry import DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_WAIT_S
 from dnc_client.snapshot import SnapshotReader
-from dnc_client.spec import BATCH_MAX_ENTRIES, BUCKET_LIMITS, DEFAULT_WINDOW_S, LIST_LIMIT_MAX
+from dnc_kit.contract import BATCH_MAX_ENTRIES, BUCKET_LIMITS, DEFAULT_WINDOW_S, LIST_LIMIT_MAX
 
 __all__ = ["DEFAULT_CONCURRENCY", "DEFAULT_TIMEOUT_S", "AsyncDncClient", "request_headers"]
 

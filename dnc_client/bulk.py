@@ -36,7 +36,7 @@ from dnc_client.models import BatchResult, CheckResult, DncEntry, ListPage, Wire
 from dnc_client.normalize import documented_key, is_blank
 from dnc_client.progress import BulkProgress
 from dnc_client.snapshot import PageRead, SnapshotReader
-from dnc_client.spec import BATCH_MAX_ENTRIES
+from dnc_kit.contract import BATCH_MAX_ENTRIES
 
 __all__ = [
     "BLANK_URL_ERROR",

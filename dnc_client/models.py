@@ -1,7 +1,7 @@
 """Typed models of the API's data, mirroring openapi.yaml components.
 
 They keep the spec's wire names (`$id`, `teamId`, `onList`, ...) as aliases, take their patterns
-and bounds from `dnc_client.spec`, and tests/dnc_client/test_models_match_spec.py fails if their
+and bounds from `dnc_kit.contract`, and tests/dnc_client/test_models_match_spec.py fails if their
 JSON schemas drift from the components they mirror. Models are frozen: an answer is a value.
 """
 
@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from dnc_client.spec import ENTRY_ID_PATTERN, LIST_LIMIT_MAX, LIST_LIMIT_MIN
+from dnc_kit.contract import ENTRY_ID_PATTERN, LIST_LIMIT_MAX, LIST_LIMIT_MIN
 
 __all__ = [
     "BatchDetail",

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from dnc_client.errors import DncApiError
 from dnc_client.models import BatchResult, CheckResult, DncEntry, ListPage
-from dnc_client.spec import OPERATION_BUCKETS
+from dnc_kit.contract import OPERATION_BUCKETS
 
 __all__ = [
     "BATCH_TIMEOUT_S",

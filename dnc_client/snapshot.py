@@ -32,7 +32,7 @@ from typing import Final
 
 from dnc_client.errors import InconsistentSnapshotError
 from dnc_client.models import DncEntry, ListPage
-from dnc_client.spec import LIST_LIMIT_MAX, LIST_OFFSET_MAX
+from dnc_kit.contract import LIST_LIMIT_MAX, LIST_OFFSET_MAX
 
 __all__ = [
     "DEFAULT_OVERLAP",

@@ -1,9 +1,18 @@
-"""dnc_kit: the bottom of the toolkit, where the spec and the fixtures are found and loaded.
+"""dnc_kit: the bottom of the toolkit, what every other part shares.
 
-Every other package reads `openapi.yaml` and `fixtures/` through here, whether it runs from a
-checkout or from an installed wheel. Nothing here imports another package of the project.
+- `contract`: the contract's numbers, derived once from `openapi.yaml` (limits, buckets, bounds);
+- `resources`: where the spec and the fixtures are found, in a checkout or an installed wheel;
+- `settings`: the one reader of the `DNC_*` environment (flag > environment > default);
+- `fingerprints`, `redaction`, `private_files`: how secrets and people's data are kept out of
+  logs and away from other accounts.
+
+Nothing here imports another package of the project.
 """
 
+from dnc_kit import contract
+from dnc_kit.fingerprints import KeyFingerprinter, key_fingerprint, use_fingerprinter
+from dnc_kit.private_files import private_dir, read_or_create_secret, touch_private
+from dnc_kit.redaction import redact_url
 from dnc_kit.resources import (
     DATA_DIR,
     FIXTURES_DIR,
@@ -11,5 +20,23 @@ from dnc_kit.resources import (
     load_normalization_cases,
     load_openapi,
 )
+from dnc_kit.settings import Environment, SettingsError, read_environment
 
-__all__ = ["DATA_DIR", "FIXTURES_DIR", "OPENAPI_PATH", "load_normalization_cases", "load_openapi"]
+__all__ = [
+    "DATA_DIR",
+    "FIXTURES_DIR",
+    "OPENAPI_PATH",
+    "Environment",
+    "KeyFingerprinter",
+    "SettingsError",
+    "contract",
+    "key_fingerprint",
+    "load_normalization_cases",
+    "load_openapi",
+    "private_dir",
+    "read_environment",
+    "read_or_create_secret",
+    "redact_url",
+    "touch_private",
+    "use_fingerprinter",
+]

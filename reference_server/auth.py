@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from dnc_kit.fingerprints import key_fingerprint
 from reference_server.errors import Unauthorized
 from reference_server.storage import KeyStore
 
@@ -34,11 +35,6 @@ MAX_REMEMBERED = 100_000
 
 def key_digest(key: str) -> bytes:
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).digest()
-
-
-def key_fingerprint(key: str) -> str:
-    """First 12 hex digits of the key's SHA-256: names a key in logs and audit, reveals nothing."""
-    return key_digest(key).hex()[:12]
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 from collections.abc import Sequence
+
+from dnc_kit.settings import read_environment
 
 __all__ = ["database_url_from", "main"]
 
 
 def database_url_from(args: argparse.Namespace, prog: str) -> str | None:
-    url: str | None = args.database_url or os.environ.get("DNC_DATABASE_URL", "").strip()
+    url = args.database_url or read_environment().database_url
     if not url:
         print(f"{prog}: give --database-url or set DNC_DATABASE_URL", file=sys.stderr)
         return None

@@ -15,6 +15,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from dnc_kit.contract import LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, LIST_LIMIT_MIN, LIST_OFFSET_MAX
 from reference_server.auth import Principal
 from reference_server.errors import (
     BODY_NOT_OBJECT,
@@ -31,7 +32,6 @@ __all__ = ["Handler", "operation"]
 Handler = Callable[[DncService, Principal, Request], Awaitable[Response]]
 
 _DIGITS = re.compile(r"[0-9]+")
-MAX_OFFSET = 2_147_483_647
 
 
 def service_of(request: Request) -> DncService:
@@ -119,8 +119,8 @@ async def check_status(service: DncService, principal: Principal, request: Reque
 
 
 async def list_entries(service: DncService, principal: Principal, request: Request) -> Response:
-    limit = int_param(request, "limit", 50, 1, 1000)
-    offset = int_param(request, "offset", 0, 0, MAX_OFFSET)
+    limit = int_param(request, "limit", LIST_LIMIT_DEFAULT, LIST_LIMIT_MIN, LIST_LIMIT_MAX)
+    offset = int_param(request, "offset", 0, 0, LIST_OFFSET_MAX)
     entries = await service.list_entries(principal, limit, offset)
     page = {
         # Documented quirk: `total` counts this page, not the whole list.

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import secrets
 import sys
 import time
 from collections.abc import Sequence
 from typing import Protocol
 
+from dnc_kit.settings import read_environment
 from reference_server.auth import key_digest, key_fingerprint
 from reference_server.errors import ServiceUnavailable
 from reference_server.settings import Settings
@@ -56,7 +56,8 @@ class _OpenableKeyStore(KeyStore, Protocol):
 
 
 def _store(args: argparse.Namespace) -> tuple[_OpenableKeyStore, str | None]:
-    url = args.database_url or os.environ.get("DNC_DATABASE_URL", "").strip() or None
+    env = read_environment()
+    url = args.database_url or env.database_url
     if url is not None:
         from reference_server.storage.postgres import PostgresStorage
 
@@ -64,7 +65,7 @@ def _store(args: argparse.Namespace) -> tuple[_OpenableKeyStore, str | None]:
     from reference_server.cli import default_db_path
     from reference_server.storage import SqliteStorage
 
-    db = args.db or os.environ.get("DNC_DB", "").strip() or str(default_db_path())
+    db = args.db or env.db_path or str(default_db_path(env.data_dir))
     return SqliteStorage(db), None
 
 

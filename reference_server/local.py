@@ -2,8 +2,10 @@
 
 `dnc mcp` and the human CLI (`dnc add`, `dnc check`, ...) both use it when no DNC_BASE_URL is
 set, so a person sees and manages exactly what an agent recorded: one SQLite file and one
-generated team key (mode 0600) in the same folder, which survive restarts. The folder is
-`DNC_MCP_DATA_DIR`, or the platform's user data dir for `dnc-kit`.
+generated team key in the same folder, which survive restarts. The folder is `DNC_DATA_DIR`
+(read by `dnc_kit.settings`; the old name DNC_MCP_DATA_DIR still works), or the platform's user
+data dir for `dnc-kit`. The folder is created 0700 and its files 0600: it holds a key and
+people's data.
 
 Requests reach the app through `httpx.ASGITransport`, so no port is opened.
 """
@@ -19,41 +21,31 @@ from pathlib import Path
 from typing import Final
 
 import httpx
-import platformdirs
 
+from dnc_kit.private_files import PRIVATE_FILE_MODE, private_dir, touch_private
+from dnc_kit.settings import read_environment
 from reference_server.app import embedded_app
 from reference_server.settings import Settings
 
 __all__ = [
-    "APP_NAME",
-    "DATA_DIR_ENV",
     "DB_NAME",
     "EMBEDDED_BASE_URL",
     "EMBEDDED_TEAM",
     "KEY_NAME",
     "LocalBackend",
     "data_dir_from_env",
-    "default_data_dir",
     "load_or_create_key",
     "local_backend",
 ]
 
-APP_NAME: Final = "dnc-kit"
-DATA_DIR_ENV: Final = "DNC_MCP_DATA_DIR"
 EMBEDDED_BASE_URL: Final = "http://dnc-embedded.invalid/v1"
 EMBEDDED_TEAM: Final = "team_local"
 DB_NAME: Final = "embedded-dnc.db"
 KEY_NAME: Final = "embedded-api-key"
 
 
-def default_data_dir() -> Path:
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
-
-
 def data_dir_from_env(environ: Mapping[str, str] | None = None) -> Path:
-    env = os.environ if environ is None else environ
-    configured = env.get(DATA_DIR_ENV, "").strip()
-    return Path(configured) if configured else default_data_dir()
+    return read_environment(environ).data_dir
 
 
 def load_or_create_key(path: Path) -> str:
@@ -62,9 +54,9 @@ def load_or_create_key(path: Path) -> str:
         key = path.read_text(encoding="utf-8").strip()
         if key:
             return key
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     key = "dnck_" + secrets.token_urlsafe(24)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE_MODE)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         handle.write(key + "\n")
     return key
@@ -89,7 +81,7 @@ async def local_backend(
 ) -> AsyncIterator[LocalBackend]:
     """The reference server in-process on the data dir's SQLite file, open for the duration."""
     key = load_or_create_key(data_dir / KEY_NAME)
-    db_path = data_dir / DB_NAME
+    db_path = touch_private(data_dir / DB_NAME)  # SQLite would create it with the umask's mode
     settings = Settings(api_keys={key: EMBEDDED_TEAM}, db_path=db_path)
     if rate_window_s is not None:
         settings = replace(settings, rate_window_s=rate_window_s)

@@ -15,9 +15,11 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from dnc_kit.contract import URL_MAX_LENGTH
+
 __all__ = ["MAX_URL_LENGTH", "normalize_linkedin_url"]
 
-MAX_URL_LENGTH = 2048
+MAX_URL_LENGTH = URL_MAX_LENGTH  # the spec's LinkedInProfileUrl.maxLength
 CANONICAL_PREFIX = "https://linkedin.com/in/"
 
 _TRIM = " \t\r\n"

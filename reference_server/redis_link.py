@@ -22,7 +22,7 @@ from redis.exceptions import RedisError
 
 from reference_server.errors import ServiceUnavailable
 from reference_server.logs import log_event
-from reference_server.settings import redact_url
+from dnc_kit.redaction import redact_url
 
 __all__ = ["RedisLink", "team_key"]
 

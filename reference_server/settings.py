@@ -1,15 +1,27 @@
-"""Runtime configuration of the reference server: one frozen value, built in code or from env."""
+"""Runtime configuration of the reference server: one frozen value, built in code or from env.
+
+The contract's numbers (limits per bucket, operation -> bucket, window, cache TTL, batch size)
+default to what `openapi.yaml` says, through `dnc_kit.contract`; the environment is read by
+`dnc_kit.settings`, the one reader every command shares.
+"""
 
 from __future__ import annotations
 
 import math
-import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
 
+from dnc_kit.contract import (
+    BATCH_MAX_ENTRIES,
+    BUCKET_LIMITS,
+    CACHE_TTL_S,
+    DEFAULT_WINDOW_S,
+    OPERATION_BUCKETS,
+)
+from dnc_kit.redaction import redact_url
+from dnc_kit.settings import SettingsError, postgres_url, read_environment, redis_url
 from reference_server.normalize import normalize_linkedin_url
 
 __all__ = [
@@ -21,34 +33,12 @@ __all__ = [
     "redact_url",
 ]
 
-DEFAULT_RATE_LIMITS: Mapping[str, int] = MappingProxyType({"write": 30, "read": 60, "batch": 10})
-DEFAULT_OPERATION_BUCKETS: Mapping[str, str] = MappingProxyType(
-    {
-        "addDncEntry": "write",
-        "deleteDncEntry": "write",
-        "checkDncStatus": "read",
-        "listDncEntries": "read",
-        "addDncEntriesBatch": "batch",
-    }
-)
+DEFAULT_RATE_LIMITS: Mapping[str, int] = BUCKET_LIMITS
+DEFAULT_OPERATION_BUCKETS: Mapping[str, str] = OPERATION_BUCKETS
 
 
-_PG_SCHEMES = ("postgresql://", "postgres://")
-_REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
-
-
-def redact_url(url: str) -> str:
-    """A connection URL without its password, for logs and messages."""
-    scheme, sep, rest = url.partition("://")
-    credentials, at, location = rest.rpartition("@")
-    if not sep or not at:
-        return url
-    user = credentials.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{location}" if ":" in credentials else url
-
-
-class ConfigError(ValueError):
-    """A setting (usually from the environment) cannot be used; the message says which."""
+# The reference server's name for the one settings error (a message never holds a key's value).
+ConfigError = SettingsError
 
 
 def parse_api_keys(spec: str) -> dict[str, str]:
@@ -74,12 +64,12 @@ class Settings:
 
     api_keys: Mapping[str, str]
     db_path: str | Path = ":memory:"
-    rate_window_s: float = 60.0
+    rate_window_s: float = DEFAULT_WINDOW_S
     rate_limits: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_RATE_LIMITS))
     operation_buckets: Mapping[str, str] = field(
         default_factory=lambda: dict(DEFAULT_OPERATION_BUCKETS)
     )
-    cache_ttl_s: float = 300.0
+    cache_ttl_s: float = CACHE_TTL_S
     # PostgreSQL instead of SQLite (`db_path` is then unused); Redis for limits and the cache.
     database_url: str | None = None
     redis_url: str | None = None
@@ -87,7 +77,7 @@ class Settings:
     # `dnc keys revoke` takes effect on a running instance.
     key_cache_ttl_s: float = 2.0
     max_body_bytes: int = 1_048_576
-    max_batch_entries: int = 1000
+    max_batch_entries: int = BATCH_MAX_ENTRIES
     clock: Callable[[], float] = time.time
     normalizer: Callable[[str], str | None] = normalize_linkedin_url
 
@@ -96,10 +86,10 @@ class Settings:
             raise ConfigError("rate_window_s must be a positive number of seconds")
         if self.cache_ttl_s < 0 or self.key_cache_ttl_s < 0:
             raise ConfigError("cache_ttl_s and key_cache_ttl_s must not be negative")
-        if self.database_url is not None and not self.database_url.startswith(_PG_SCHEMES):
-            raise ConfigError("the database URL must start with postgresql:// or postgres://")
-        if self.redis_url is not None and not self.redis_url.startswith(_REDIS_SCHEMES):
-            raise ConfigError("the Redis URL must start with redis://, rediss:// or unix://")
+        if self.database_url is not None:
+            postgres_url(self.database_url, "the database URL")
+        if self.redis_url is not None:
+            redis_url(self.redis_url, "the Redis URL")
         if self.max_body_bytes < 1 or self.max_batch_entries < 1:
             raise ConfigError("max_body_bytes and max_batch_entries must be positive")
         for operation, bucket in self.operation_buckets.items():
@@ -133,25 +123,20 @@ class Settings:
         Without DNC_API_KEYS, `default_api_keys` is used (the CLI passes generated demo keys);
         with neither, ConfigError unless `stored_keys` (keys kept in the database) is set.
         """
-        env = os.environ if environ is None else environ
+        env = read_environment(environ)
         values: dict[str, object] = {}
-        spec = env.get("DNC_API_KEYS", "").strip()
-        if spec:
-            values["api_keys"] = parse_api_keys(spec)
+        if env.api_keys:
+            values["api_keys"] = parse_api_keys(env.api_keys)
         elif default_api_keys is not None:
             values["api_keys"] = dict(default_api_keys)
-        window = env.get("DNC_RATE_WINDOW_S", "").strip()
-        if window:
-            try:
-                values["rate_window_s"] = float(window)
-            except ValueError:
-                raise ConfigError("DNC_RATE_WINDOW_S must be a number of seconds") from None
-        db = env.get("DNC_DB", "").strip()
-        if db:
-            values["db_path"] = db
-        for name, var in (("database_url", "DNC_DATABASE_URL"), ("redis_url", "DNC_REDIS_URL")):
-            if value := env.get(var, "").strip():
-                values[name] = value
+        if env.rate_window_s is not None:
+            values["rate_window_s"] = env.rate_window_s
+        if env.db_path:
+            values["db_path"] = env.db_path
+        if env.database_url:
+            values["database_url"] = env.database_url
+        if env.redis_url:
+            values["redis_url"] = env.redis_url
         values.update({k: v for k, v in overrides.items() if v is not None})
         if stored_keys:
             values.setdefault("api_keys", {})

@@ -38,7 +38,7 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from reference_server.errors import ServiceUnavailable
 from reference_server.logs import log_event
-from reference_server.settings import redact_url
+from dnc_kit.redaction import redact_url
 from reference_server.storage.base import (
     AuditRecord,
     DeleteOutcome,

@@ -7,7 +7,7 @@ import pytest
 
 from dnc_client import AsyncDncClient, BulkProgress, CheckOutcome
 from reference_server import Settings
-from tests.bulk_harness import (
+from tests.bulk_harness.servers import (
     BASE,
     KEY,
     UNLIMITED,

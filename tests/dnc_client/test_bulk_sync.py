@@ -9,7 +9,7 @@ import pytest
 
 from dnc_client import BulkProgress, DncClient
 from reference_server import Settings, create_app
-from tests.bulk_harness import (
+from tests.bulk_harness.servers import (
     KEY,
     TEAM,
     UNLIMITED,

@@ -13,7 +13,7 @@ import pytest
 from pydantic import BaseModel
 
 from dnc_client.models import BatchDetail, BatchResult, CheckResult, DncEntry, ListPage
-from dnc_client.spec import (
+from dnc_kit.contract import (
     BATCH_MAX_ENTRIES,
     BUCKET_LIMITS,
     LIST_LIMIT_MAX,

@@ -14,7 +14,7 @@ from dnc_client.retry import (
     rate_limit_delay,
     should_retry,
 )
-from dnc_client.spec import OPERATION_BUCKETS
+from dnc_kit.contract import OPERATION_BUCKETS
 from dnc_client.testing import FakeSleep, FrozenClock
 
 OPERATIONS = sorted(OPERATION_BUCKETS)

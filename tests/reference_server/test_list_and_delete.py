@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import httpx
 import pytest
 
+from dnc_kit import key_fingerprint
 from reference_server.testing import FakeClock, service_of
 
 pytestmark = pytest.mark.anyio
@@ -145,4 +146,4 @@ async def test_audit_trail_records_adds_batches_and_deletes_and_survives_deletio
     assert trail[0].at_ms == 1_763_460_000_000
     fingerprints = {r.key_fingerprint for r in trail}
     assert len(fingerprints) == 2
-    assert all(len(fp) == 12 and "key" not in fp for fp in fingerprints)
+    assert fingerprints == {key_fingerprint("key-team-a-primary"), key_fingerprint("key-team-a-secondary")}

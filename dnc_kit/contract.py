@@ -1,8 +1,9 @@
-"""The numbers the client takes from openapi.yaml, read once at import.
+"""The contract's numbers, derived once from openapi.yaml: buckets, limits, window, bounds.
 
-Limits, patterns and rate-limit buckets are not retyped here: each constant is looked up in the
-contract, so a change to openapi.yaml changes the models, the pacing and the MCP tool schemas
-with it.
+Every part reads them from here (the reference server's limits, the client's pacing, the MCP
+tool schemas, the conformance suite's expectations), so a change to `openapi.yaml` alone moves
+them all. Nothing is retyped: each constant is looked up in the document, and a document that
+lacks one fails at import with the path it was looking for.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from dnc_kit.resources import load_openapi
 __all__ = [
     "BATCH_MAX_ENTRIES",
     "BUCKET_LIMITS",
+    "BUCKET_WINDOWS_S",
+    "CACHE_TTL_S",
     "DEFAULT_WINDOW_S",
     "ENTRY_ID_PATTERN",
     "LIST_LIMIT_DEFAULT",
@@ -61,9 +64,15 @@ OPERATION_BUCKETS: Final[Mapping[str, str]] = MappingProxyType(
 BUCKET_LIMITS: Final[Mapping[str, int]] = MappingProxyType(
     {op["x-rate-limit"]["bucket"]: int(op["x-rate-limit"]["limit"]) for op in _OPERATIONS.values()}
 )
-DEFAULT_WINDOW_S: Final[float] = float(
-    max(op["x-rate-limit"]["window-seconds"] for op in _OPERATIONS.values())
+BUCKET_WINDOWS_S: Final[Mapping[str, float]] = MappingProxyType(
+    {
+        op["x-rate-limit"]["bucket"]: float(op["x-rate-limit"]["window-seconds"])
+        for op in _OPERATIONS.values()
+    }
 )
+# The documented window (every bucket's is 60 s); deployments and tests may shorten it.
+DEFAULT_WINDOW_S: Final[float] = max(BUCKET_WINDOWS_S.values())
+CACHE_TTL_S: Final[float] = float(_OPERATIONS["checkDncStatus"]["x-cache"]["ttl-seconds"])
 
 _ENTRIES: Final = component_schema("AddDncEntriesBatchRequest")["properties"]["entries"]
 BATCH_MAX_ENTRIES: Final[int] = int(_ENTRIES["maxItems"])
