@@ -49,6 +49,9 @@ class Exchange:
     received_at: float
     auth: str = "team key"
     test: str = ""  # the test that sent it (evidence in the verdict)
+    # The query string as it was sent, (name, value) pairs (a parameter may repeat); None when
+    # only `params` is known.
+    query: tuple[tuple[str, str], ...] | None = None
 
     @property
     def json_object(self) -> dict[str, Any]:
@@ -64,7 +67,9 @@ class Exchange:
 
     def request_line(self) -> str:
         query = ""
-        if self.params:
+        if self.query:
+            query = "?" + "&".join(f"{k}={v}" for k, v in self.query)
+        elif self.params:
             query = "?" + "&".join(f"{k}={v}" for k, v in self.params.items())
         line = f"{self.method} {self.path}{query} ({self.auth}, team {self.team})"
         if self.sent is not _UNSET and self.sent is not None:

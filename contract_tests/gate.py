@@ -14,7 +14,7 @@ import json
 import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
@@ -97,6 +97,9 @@ class GatedTransport:
             body = None
         headers = httpx.Headers([(k, v) for k, values in response.headers.items() for v in values])
         sent = case.body if isinstance(case.body, dict | list | str | int | float | bool) else None
+        request = getattr(response, "request", None)
+        url = str(getattr(request, "url", "") or "")
+        query = tuple(parse_qsl(urlsplit(url).query, keep_blank_values=True)) if url else None
         return Exchange(
             team=team,
             method=case.method.upper(),
@@ -110,6 +113,7 @@ class GatedTransport:
             sent_at=sent_at,
             received_at=time.time(),
             auth=_auth_label(team, authorization),
+            query=query,
         )
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from contract_tests import baseline
 from contract_tests.checks import schemathesis_checks
+from contract_tests.checks.generated_input import classify
 from contract_tests.checks.tolerances import TOLERANCES, Seen, tolerance_for
 from contract_tests.requirements import requirement_for
 from contract_tests.verdict_doc import redact
@@ -93,6 +94,22 @@ def _seen(check: str, op: str, mode: str, status: int, **case: Any) -> Seen:
         (_seen("negative_data_rejection", "checkDncStatus", "negative", 200,
                query={"url": "???"}, answer={"data": {"onList": True}}), None),
         (_seen("negative_data_rejection", "listDncEntries", "negative", 200), "list-range"),
+        # a repeated url is not a missing one: read as either value, onList false is legal
+        (_seen("negative_data_rejection", "checkDncStatus", "negative", 200,
+               query={"url": ["null", "null"]}, answer={"data": {"onList": False}}),
+         "repeated-params"),
+        (_seen("negative_data_rejection", "listDncEntries", "negative", 200,
+               query={"limit": [5, 7]}), "repeated-params"),
+        # input the pages call invalid, accepted: a failure whatever else it breaks
+        (_seen("negative_data_rejection", "checkDncStatus", "negative", 200,
+               query={"url": None}), None),
+        (_seen("negative_data_rejection", "addDncEntriesBatch", "negative", 201,
+               body={"entries": []}), None),
+        (_seen("negative_data_rejection", "addDncEntriesBatch", "negative", 201,
+               body={"entries": [{"url": 7}]}), "batch-entry-shape"),
+        (_seen("negative_data_rejection", "addDncEntriesBatch", "negative", 201,
+               body={"entries": [{"name": "x"}]}), None),
+        (_seen("negative_data_rejection", "deleteDncEntry", "negative", 404), "delete-id-format"),
         (_seen("status_code_conformance", "addDncEntry", "negative", 422), "invalid-input-status"),
         (_seen("status_code_conformance", "addDncEntry", "positive", 422), None),
         (_seen("status_code_conformance", "deleteDncEntry", "negative", 400),
@@ -144,3 +161,26 @@ def test_redaction_removes_every_key_from_every_string_of_the_verdict() -> None:
         "n": 3,
         "none": None,
     }
+
+
+@pytest.mark.parametrize(
+    ("operation", "query", "body", "refused"),
+    [
+        ("checkDncStatus", [], None, True),
+        ("checkDncStatus", [("url", "")], None, True),
+        ("checkDncStatus", [("url", "null")], None, False),
+        ("checkDncStatus", [("url", "null"), ("url", "null")], None, False),
+        ("checkDncStatus", [("url", ""), ("url", "")], None, False),
+        ("addDncEntry", [], {"url": None}, True),
+        ("addDncEntry", [], {"url": "0000"}, True),
+        ("addDncEntry", [], {"url": "m.linkedin.com/in/someone"}, False),
+        ("addDncEntriesBatch", [], {"entries": "x"}, True),
+        ("listDncEntries", [("limit", "-1"), ("limit", "")], None, False),
+    ],
+)  # fmt: skip
+def test_only_input_the_pages_call_invalid_must_be_refused(
+    operation: str, query: list[tuple[str, str]], body: Any, refused: bool
+) -> None:
+    found = classify(operation, query, body)
+    assert (found.refuse is not None) == refused, found
+    assert found.decision is None if refused else found.decision in DECISIONS

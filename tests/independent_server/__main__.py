@@ -11,7 +11,7 @@ from .app import create_app
 from .clock import Clock
 from .http_protocol import envelope_protocol
 from .service import Service
-from .variants import VARIANTS
+from .variants import VARIANTS, with_choices
 
 _MAX_HEADER_BYTES = 1024 * 1024
 
@@ -34,12 +34,23 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--keys", type=parse_keys, required=True, help="k1:team_a,k2:team_b")
     parser.add_argument("--window-s", type=float, default=60.0, help="rate-limit window")
     parser.add_argument("--variant", choices=sorted(VARIANTS), default="a")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="override one choice of the variant (a field of variants.Variant)",
+    )
     parser.add_argument("--latency-ms", type=float, default=0.0, help="delay before every answer")
     parser.add_argument("--clock-skew-s", type=float, default=0.0, help="shift the server clock")
     args = parser.parse_args(argv)
+    try:
+        variant = with_choices(VARIANTS[args.variant], args.set)
+    except ValueError as exc:
+        parser.error(str(exc))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     service = Service(
-        variant=VARIANTS[args.variant],
+        variant=variant,
         keys=args.keys,
         window_s=args.window_s,
         latency_s=args.latency_ms / 1000,

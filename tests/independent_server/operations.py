@@ -83,6 +83,9 @@ def _run_add(service: Service, caller: Caller, url: str) -> Outcome:
 
 
 # --- check -------------------------------------------------------------------------------------
+# What an unreadable url is looked up as when the variant answers "not on the list" for it: no
+# canonical URL can equal it.
+UNREADABLE = "\0unreadable"
 
 
 async def _parse_check(service: Service, request: Request, _id: str) -> str:
@@ -95,14 +98,18 @@ async def _parse_check(service: Service, request: Request, _id: str) -> str:
         raise _url_error(variant.empty_url_code)
     canonical = normalize_url(value, variant)
     if canonical is None:
+        if variant.check_unreadable_not_listed:
+            return UNREADABLE
         raise ApiError(400, variant.check_invalid_code, URL_INVALID)
     return canonical
 
 
 def _run_check(service: Service, caller: Caller, url: str) -> Outcome:
-    entry = service.cache.lookup(
-        caller.team_id, url, lambda: service.store.find(caller.team_id, url)
-    )
+    entry = None
+    if url != UNREADABLE:
+        entry = service.cache.lookup(
+            caller.team_id, url, lambda: service.store.find(caller.team_id, url)
+        )
     data = {"onList": entry is not None, "entry": None if entry is None else service.show(entry)}
     return Outcome(200, data, "DNC status checked" if service.variant.read_messages else None)
 

@@ -6,11 +6,12 @@ is written from this module; keep them in step.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["VARIANTS", "Variant"]
+__all__ = ["VARIANTS", "Variant", "with_choices"]
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,11 @@ class Variant:
     read_messages: bool
     """True: check and list answers also carry a `message`."""
     audit_to_log: bool
+
+    # --- choices added for the switchboard (defaults: what variants a and b always did) --------
+    check_unreadable_not_listed: bool = False
+    """True: a check url that cannot be normalized answers 200 `onList: false`, `entry: null`
+    (check-invalid-url, others-may) instead of a 400."""
 
 
 VARIANT_A = Variant(
@@ -195,3 +201,27 @@ VARIANT_B = Variant(
 )
 
 VARIANTS: dict[str, Variant] = {"a": VARIANT_A, "b": VARIANT_B}
+
+
+def with_choices(variant: Variant, choices: list[str]) -> Variant:
+    """`variant` with `field=value` overrides (bool: true/false; int; str; `re:` a pattern)."""
+    changes: dict[str, object] = {}
+    fields = {f.name for f in dataclasses.fields(Variant)}
+    for choice in choices:
+        name, sep, raw = choice.partition("=")
+        if not sep or name not in fields:
+            raise ValueError(f"not field=value of a Variant field: {choice!r}")
+        current = getattr(variant, name)
+        value: object
+        if isinstance(current, bool):
+            if raw not in ("true", "false"):
+                raise ValueError(f"{name} takes true or false, got {raw!r}")
+            value = raw == "true"
+        elif isinstance(current, int) or name == "batch_max":
+            value = None if raw == "none" else int(raw)
+        elif isinstance(current, re.Pattern):
+            value = re.compile(raw)
+        else:
+            value = raw
+        changes[name] = value
+    return dataclasses.replace(variant, **changes)  # type: ignore[arg-type]
