@@ -12,14 +12,17 @@ from collections.abc import Callable, Sequence
 
 from dnc_kit.settings import SettingsError
 
-# name -> ("module" with a `main(argv) -> int`, or "module:function"; one-line help)
-COMMANDS: dict[str, tuple[str, str]] = {
-    "add": ("dnc_cli.main:add", "put a LinkedIn URL on the Do-Not-Contact list"),
-    "check": ("dnc_cli.main:check", "check a URL, or a whole file of prospects (--file)"),
-    "list": ("dnc_cli.main:list_", "show one page of the list, newest first"),
-    "delete": ("dnc_cli.main:delete", "remove an entry, after your explicit yes"),
-    "import": ("dnc_cli.main:import_", "add every URL of a file, in paced batches"),
-    "export": ("dnc_cli.main:export", "write the whole list as CSV or JSONL"),
+# name -> "module" with a `main(argv) -> int`, or "module:function". The human commands' help
+# lines live once, in dnc_cli.COMMAND_HELP; the others' here.
+HUMAN_COMMANDS: dict[str, str] = {
+    "add": "dnc_cli.main:add",
+    "check": "dnc_cli.main:check",
+    "list": "dnc_cli.main:list_",
+    "delete": "dnc_cli.main:delete",
+    "import": "dnc_cli.main:import_",
+    "export": "dnc_cli.main:export",
+}
+OTHER_COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("reference_server.cli", "run the reference DNC API server"),
     "db": ("reference_server.db_cli", "migrate the PostgreSQL schema of the reference server"),
     "keys": ("reference_server.keys_cli", "create, list and revoke stored API keys"),
@@ -27,12 +30,19 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "mcp": ("mcp_server.cli", "run the MCP server for AI agents"),
     "demo": ("dnc.demo", "start the reference server, run the suite, show an agent session"),
 }
+COMMANDS: dict[str, str] = {
+    **HUMAN_COMMANDS,
+    **{name: target for name, (target, _) in OTHER_COMMANDS.items()},
+}
 
 
 def usage() -> str:
+    from dnc_cli import COMMAND_HELP
+
+    helps = {**COMMAND_HELP, **{name: help_ for name, (_, help_) in OTHER_COMMANDS.items()}}
     width = max(len(name) for name in COMMANDS)
     lines = ["usage: dnc <command> [args...]", "", "commands:"]
-    lines += [f"  {name:<{width}}  {help_}" for name, (_, help_) in COMMANDS.items()]
+    lines += [f"  {name:<{width}}  {helps[name]}" for name in COMMANDS]
     return "\n".join(lines)
 
 
@@ -45,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if name not in COMMANDS:
         print(f"dnc: unknown command {name!r}\n\n{usage()}", file=sys.stderr)
         return 2
-    module_name, _, function = COMMANDS[name][0].partition(":")
+    module_name, _, function = COMMANDS[name].partition(":")
     try:
         module = importlib.import_module(module_name)
         command: Callable[[list[str]], int] = getattr(module, function or "main")

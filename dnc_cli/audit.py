@@ -11,6 +11,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from dnc_kit.private_files import append_private
+
 __all__ = ["AUDIT_NAME", "record", "record_many"]
 
 AUDIT_NAME = "cli-audit.jsonl"
@@ -23,9 +25,7 @@ def record(data_dir: Path, *, command: str, outcome: str, **fields: object) -> N
         "outcome": outcome,
         **fields,
     }
-    data_dir.mkdir(parents=True, exist_ok=True)
-    with (data_dir / AUDIT_NAME).open("a", encoding="utf-8") as handle:
-        handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+    append_private(data_dir / AUDIT_NAME, json.dumps(line, ensure_ascii=False) + "\n")
 
 
 def record_many(data_dir: Path, command: str, lines: list[dict[str, object]]) -> None:
@@ -33,8 +33,8 @@ def record_many(data_dir: Path, command: str, lines: list[dict[str, object]]) ->
     if not lines:
         return
     stamp = datetime.fromtimestamp(time.time(), tz=UTC).isoformat(timespec="milliseconds")
-    data_dir.mkdir(parents=True, exist_ok=True)
-    with (data_dir / AUDIT_NAME).open("a", encoding="utf-8") as handle:
-        for fields in lines:
-            line = {"time": stamp, "command": command, **fields}
-            handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+    text = "".join(
+        json.dumps({"time": stamp, "command": command, **fields}, ensure_ascii=False) + "\n"
+        for fields in lines
+    )
+    append_private(data_dir / AUDIT_NAME, text)

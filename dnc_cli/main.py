@@ -34,7 +34,7 @@ COMMAND_HELP: Final = {
 }
 ENVIRONMENT: Final = (
     "Environment: DNC_BASE_URL and DNC_API_KEY name a deployment; without DNC_BASE_URL the"
-    " local list of `dnc mcp` is used (DNC_MCP_DATA_DIR). Exit codes: 0 ok, 1 some rows or the"
+    " local list of `dnc mcp` is used (DNC_DATA_DIR). Exit codes: 0 ok, 1 some rows or the"
     " request failed, 2 usage."
 )
 Body = Callable[[AsyncDncClient, CliConfig, Reporter], Awaitable[int]]

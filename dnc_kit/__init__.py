@@ -11,7 +11,7 @@ Nothing here imports another package of the project.
 
 from dnc_kit import contract
 from dnc_kit.fingerprints import KeyFingerprinter, key_fingerprint, use_fingerprinter
-from dnc_kit.private_files import private_dir, read_or_create_secret, touch_private
+from dnc_kit.private_files import append_private, private_dir, read_or_create_secret, touch_private
 from dnc_kit.redaction import redact_url
 from dnc_kit.resources import (
     DATA_DIR,
@@ -29,6 +29,7 @@ __all__ = [
     "Environment",
     "KeyFingerprinter",
     "SettingsError",
+    "append_private",
     "contract",
     "key_fingerprint",
     "load_normalization_cases",

@@ -61,15 +61,22 @@ _OPERATIONS: Final = _operations()
 OPERATION_BUCKETS: Final[Mapping[str, str]] = MappingProxyType(
     {op_id: op["x-rate-limit"]["bucket"] for op_id, op in _OPERATIONS.items()}
 )
+
+
+def _per_bucket(field: str) -> dict[str, float]:
+    """`x-rate-limit.<field>` per bucket; operations sharing a bucket must agree on it."""
+    found: dict[str, float] = {}
+    for op_id, op in _OPERATIONS.items():
+        bucket, value = op["x-rate-limit"]["bucket"], float(op["x-rate-limit"][field])
+        if found.setdefault(bucket, value) != value:
+            raise ValueError(f"openapi.yaml: {op_id} gives bucket {bucket!r} another {field}")
+    return found
+
+
 BUCKET_LIMITS: Final[Mapping[str, int]] = MappingProxyType(
-    {op["x-rate-limit"]["bucket"]: int(op["x-rate-limit"]["limit"]) for op in _OPERATIONS.values()}
+    {bucket: int(limit) for bucket, limit in _per_bucket("limit").items()}
 )
-BUCKET_WINDOWS_S: Final[Mapping[str, float]] = MappingProxyType(
-    {
-        op["x-rate-limit"]["bucket"]: float(op["x-rate-limit"]["window-seconds"])
-        for op in _OPERATIONS.values()
-    }
-)
+BUCKET_WINDOWS_S: Final[Mapping[str, float]] = MappingProxyType(_per_bucket("window-seconds"))
 # The documented window (every bucket's is 60 s); deployments and tests may shorten it.
 DEFAULT_WINDOW_S: Final[float] = max(BUCKET_WINDOWS_S.values())
 CACHE_TTL_S: Final[float] = float(_OPERATIONS["checkDncStatus"]["x-cache"]["ttl-seconds"])

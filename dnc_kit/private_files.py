@@ -14,6 +14,7 @@ from typing import Final
 __all__ = [
     "PRIVATE_DIR_MODE",
     "PRIVATE_FILE_MODE",
+    "append_private",
     "private_dir",
     "read_or_create_secret",
     "touch_private",
@@ -41,6 +42,14 @@ def touch_private(path: Path) -> Path:
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE_MODE)
     os.close(descriptor)
     return path
+
+
+def append_private(path: Path, text: str) -> None:
+    """Append `text` to a log file that is created 0600 (audit lines name people and teams)."""
+    private_dir(path.parent)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE_MODE)
+    with os.fdopen(descriptor, "a", encoding="utf-8") as handle:
+        handle.write(text)
 
 
 def read_or_create_secret(path: Path) -> bytes:

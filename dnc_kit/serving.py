@@ -216,6 +216,11 @@ class _Deadlines:
 
     def _expire(self, what: str) -> None:
         self._header_timer = None
+        cycle = getattr(self, "cycle", None)
+        if cycle is not None and not cycle.response_complete:
+            # Now, not at connection_lost: else uvicorn logs an application that returned
+            # without a response as an error and answers 500 to no one.
+            cycle.disconnected = True
         if not self.transport.is_closing():
             logger.debug("closing a connection whose %s did not arrive in time", what)
             self.transport.close()

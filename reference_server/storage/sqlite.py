@@ -23,6 +23,7 @@ from typing import TypeVar
 import anyio
 import anyio.to_thread
 
+from dnc_kit.private_files import touch_private
 from reference_server.storage.base import (
     AuditRecord,
     DeleteOutcome,
@@ -105,7 +106,9 @@ class SqliteStorage:
 
     def _open_sync(self) -> None:
         if not self._memory:
-            Path(self._path).parent.mkdir(parents=True, exist_ok=True)
+            # People's data: a new file is 0600 in a 0700 folder (SQLite gives its WAL and
+            # shared-memory files the database file's mode).
+            touch_private(Path(self._path))
         writer = self._connect()
         if not self._memory:
             writer.execute("PRAGMA journal_mode = WAL")
