@@ -34,13 +34,23 @@ from dnc_client.errors import (
     PermissionDeniedError,
     RateLimitError,
 )
-from dnc_client.models import BatchDetail, BatchResult, CheckResult, DncEntry, ListPage
+from dnc_client.models import (
+    BatchDetail,
+    BatchResult,
+    CheckResult,
+    DncEntry,
+    ListPage,
+    WireModel,
+)
 from dnc_client.normalize import documented_key
-from dnc_client.pacing import PacingState, PacingStates
+from dnc_client.operations import Operation
+from dnc_client.pacing import Clock, PacingState, PacingStates, Sleep
 from dnc_client.progress import BulkProgress, ProgressCallback
+from dnc_client.retry import DEFAULT_MAX_WAIT_S
 from dnc_client.sync_client import DncClient
 
 __all__ = [
+    "DEFAULT_MAX_WAIT_S",
     "AddOutcome",
     "AsyncDncClient",
     "AuthenticationError",
@@ -50,6 +60,7 @@ __all__ = [
     "BulkProgress",
     "CheckOutcome",
     "CheckResult",
+    "Clock",
     "ConflictError",
     "DncApiError",
     "DncClient",
@@ -61,11 +72,14 @@ __all__ = [
     "InvalidUrlError",
     "ListPage",
     "NotFoundError",
+    "Operation",
     "PacingState",
     "PacingStates",
     "PayloadTooLargeError",
     "PermissionDeniedError",
     "ProgressCallback",
     "RateLimitError",
+    "Sleep",
+    "WireModel",
     "documented_key",
 ]

@@ -9,7 +9,7 @@
 Nothing here imports another package of the project.
 """
 
-from dnc_kit import contract
+from dnc_kit import contract, fingerprints, private_files, redaction, resources, settings
 from dnc_kit.fingerprints import KeyFingerprinter, key_fingerprint, use_fingerprinter
 from dnc_kit.private_files import append_private, private_dir, read_or_create_secret, touch_private
 from dnc_kit.redaction import redact_url
@@ -31,13 +31,18 @@ __all__ = [
     "SettingsError",
     "append_private",
     "contract",
+    "fingerprints",
     "key_fingerprint",
     "load_normalization_cases",
     "load_openapi",
     "private_dir",
+    "private_files",
     "read_environment",
     "read_or_create_secret",
     "redact_url",
+    "redaction",
+    "resources",
+    "settings",
     "touch_private",
     "use_fingerprinter",
 ]
