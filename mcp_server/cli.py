@@ -19,12 +19,12 @@ from mcp_server.http_app import (
     MCP_PATH,
     bind,
     build_http_app,
-    loopback_page,
     public_base_url,
     serve_app,
 )
 from mcp_server.logs import configure_logging
 from mcp_server.runtime import Running, open_server
+from mcp_server.stdio_page import page_on_demand
 
 __all__ = ["main", "serve"]
 
@@ -52,8 +52,8 @@ async def _serve_stdio(running: Running, config: McpConfig) -> None:
     if not running.offers_delete:
         await running.server.run_stdio_async()
         return
-    async with loopback_page(running.approvals, config.approval_port) as base_url:
-        logger.info("approval page for deletions: %s/approve/...", base_url)
+    async with page_on_demand(running.approvals, config.approval_port):
+        logger.info("approval page for deletions: on 127.0.0.1, started by the first delete")
         await running.server.run_stdio_async()
 
 

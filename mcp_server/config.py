@@ -13,8 +13,8 @@ from typing import Literal
 
 from dnc_client.retry import DEFAULT_MAX_WAIT_S
 from dnc_client.spec import DEFAULT_WINDOW_S
-from mcp_server.approval import DEFAULT_APPROVAL_TTL_S
-from mcp_server.confirm import DEFAULT_TOKEN_TTL_S
+from mcp_server.deletion.approval import DEFAULT_APPROVAL_TTL_S
+from mcp_server.deletion.tokens import DEFAULT_TOKEN_TTL_S
 from mcp_server.errors import ConfigError
 from reference_server.local import default_data_dir  # one data dir for `dnc mcp` and the CLI
 

@@ -25,9 +25,9 @@ from mcp.client.session import ClientRequestContext
 from mcp.types import CallToolResult, ElicitRequestParams, ElicitResult, ErrorData, TextContent
 
 from mcp_server.config import McpConfig
-from mcp_server.http_app import loopback_page
 from mcp_server.logs import quieted
 from mcp_server.runtime import open_server
+from mcp_server.stdio_page import page_on_demand
 
 __all__ = ["SAMPLE_REPLIES", "looks_like_opt_out", "main", "run_agent_demo"]
 
@@ -95,7 +95,7 @@ async def run_agent_demo(out: TextIO, data_dir: Path | None = None) -> None:
             data_dir=data_dir,
             audit_path=data_dir / "mcp-audit.jsonl",
         )
-        async with open_server(config) as running, loopback_page(running.approvals):
+        async with open_server(config) as running, page_on_demand(running.approvals):
             await _session(out, running.server, config)
 
 

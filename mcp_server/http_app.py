@@ -20,8 +20,8 @@ from mcp.server.transport_security import TransportSecuritySettings
 from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
-from mcp_server.approval import ApprovalService, PageSecurity, approval_routes
-from mcp_server.approval.security import origin_of
+from mcp_server.deletion.approval import ApprovalService, PageSecurity, approval_routes
+from mcp_server.deletion.approval.security import origin_of
 from mcp_server.config import McpConfig, is_loopback
 from mcp_server.runtime import Running
 from mcp_server.tenancy import TeamKeyMiddleware

@@ -2,36 +2,46 @@
 
 Single-tenant (a configured or embedded key): one `AsyncDncClient` for every request.
 Multi-tenant (`McpConfig.multi_tenant`): a `RequestScopedApi` that acts with each request's own
-key, paced per key. Pending approvals live in memory, or in Redis with `--redis-url`.
+key, paced per key. Pending approvals live in memory, or in Redis with `--redis-url`. On a
+hosted server (off loopback, or many teams) the approver signs in on the approval page.
 """
 
 from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
 import anyio
 from mcp.server import MCPServer
 from mcp.server.mcpserver import RequestStateSecurity
+from mcp.server.mcpserver.exceptions import ToolError
 
 from dnc_client import AsyncDncClient, PacingStates
+from dnc_client.errors import DncError
 from dnc_client.pacing import Clock, Sleep
-from dnc_client.spec import BUCKET_LIMITS
+from dnc_kit.contract import BUCKET_LIMITS
+from dnc_kit.fingerprints import key_fingerprint as approver_fingerprint
 from mcp_server.api import DncApi
-from mcp_server.approval import (
-    Approval,
+from mcp_server.audit import AuditLog
+from mcp_server.config import McpConfig, ToolMode, is_loopback
+from mcp_server.deletion import (
     ApprovalService,
+    ConfirmationTokens,
+    DeleteFlow,
+    DeletePolicy,
+    SignIn,
+    find_delete_target,
+)
+from mcp_server.deletion.approval import (
+    Approval,
     ApprovalStore,
     KeyVault,
+    MemberCheck,
     MemoryApprovalStore,
 )
-from mcp_server.approval.service import ApiOpener
-from mcp_server.audit import AuditLog
-from mcp_server.config import McpConfig, ToolMode
-from mcp_server.confirm import ConfirmationTokens
 from mcp_server.embedded import Backend, embedded_backend, remote_backend
 from mcp_server.server import build_server
 from mcp_server.tenancy import (
@@ -44,9 +54,9 @@ from mcp_server.tenancy import (
     Tenancy,
     key_fingerprint,
 )
-from mcp_server.tools import DeletePolicy, ToolDeps
+from mcp_server.tools import ToolDeps
 
-__all__ = ["Running", "assemble_deps", "open_server", "open_store"]
+__all__ = ["Running", "hosted", "open_server", "open_store"]
 
 
 @dataclass(frozen=True)
@@ -57,14 +67,37 @@ class Running:
     approvals: ApprovalService
     multi_tenant: bool
     offers_delete: bool
+    client: AsyncDncClient | None  # single-tenant: the server's own client
 
 
 def open_store(redis_url: str | None) -> ApprovalStore:
     if redis_url is None:
         return MemoryApprovalStore()
-    from mcp_server.approval.redis_store import RedisApprovalStore
+    from mcp_server.deletion.approval.redis_store import RedisApprovalStore
 
     return RedisApprovalStore.from_url(redis_url)
+
+
+def hosted(config: McpConfig) -> bool:
+    """Whether approval links reach people off this machine: the approver must sign in."""
+    return config.transport != "stdio" and (config.multi_tenant or not is_loopback(config.host))
+
+
+def member_check(factory: ApiFactory) -> MemberCheck:
+    """Proves, with the presented key, that the pending entry is on that key's team's list."""
+
+    async def check(key: str, approval: Approval) -> str | None:
+        by_url = approval.url is not None
+        try:
+            async with factory.open(key) as client:
+                target = await find_delete_target(
+                    client, None if by_url else approval.entry_id, approval.url
+                )
+        except (ToolError, DncError):
+            return None
+        return approver_fingerprint(key) if target.entry_id == approval.entry_id else None
+
+    return check
 
 
 @asynccontextmanager
@@ -74,11 +107,16 @@ async def open_server(
     clock: Clock = time.time,
     sleep: Sleep = anyio.sleep,
     backend: Backend | None = None,
+    rate_limits: Mapping[str, int] | None = None,
+    poll_s: float = 0.25,
 ) -> AsyncIterator[Running]:
     """A ready MCP server for `config`; the backend, clients and store close on exit.
 
-    `backend` replaces the one `config` names (tests: a reference server in-process).
+    The overrides are for tests, the demo and benchmarks: `backend` replaces the one `config`
+    names (e.g. a reference server in-process), `rate_limits` the client's pacing budgets, and
+    `poll_s` how often a waiting approval is looked at.
     """
+    limits = dict(rate_limits or BUCKET_LIMITS)
     async with AsyncExitStack() as stack:
         if backend is not None:
             pass
@@ -92,19 +130,20 @@ async def open_server(
             )
         directory = TeamDirectory()
         vault = KeyVault(clock=clock)
+        factory = ApiFactory(
+            backend.base_url,
+            transport=backend.transport,
+            pacing=PacingStates(limits, config.rate_window_s),
+            max_wait_s=config.max_wait_s,
+            clock=clock,
+            sleep=sleep,
+            directory=directory,
+        )
+        stack.push_async_callback(factory.aclose)
         api: DncApi
         tenancy: Tenancy
+        client: AsyncDncClient | None = None
         if config.multi_tenant:
-            factory = ApiFactory(
-                backend.base_url,
-                transport=backend.transport,
-                pacing=PacingStates(BUCKET_LIMITS, config.rate_window_s),
-                max_wait_s=config.max_wait_s,
-                clock=clock,
-                sleep=sleep,
-                directory=directory,
-            )
-            stack.push_async_callback(factory.aclose)
             api = RequestScopedApi(factory)
             tenancy = MultiTenant(directory)
 
@@ -118,6 +157,7 @@ async def open_server(
                     backend.base_url,
                     backend.api_key,
                     transport=backend.transport,
+                    rate_limits=limits,
                     rate_window_s=config.rate_window_s,
                     max_wait_s=config.max_wait_s,
                     clock=clock,
@@ -134,62 +174,40 @@ async def open_server(
 
         store = open_store(config.redis_url)
         stack.push_async_callback(store.aclose)
-        deps = assemble_deps(
-            api=api,
-            tenancy=tenancy,
+        audit = AuditLog(config.audit_path, clock, context=tenancy.audit_fields)
+        approvals = ApprovalService(
             store=store,
             vault=vault,
+            audit=audit,
             open_api=open_api,
-            audit=AuditLog(config.audit_path, clock, context=tenancy.audit_fields),
             clock=clock,
-            token_ttl_s=config.token_ttl_s,
-            approval_ttl_s=config.approval_ttl_s,
+            ttl_s=config.approval_ttl_s,
+            poll_s=poll_s,
+        )
+        if hosted(config):
+            approvals.sign_in = SignIn(
+                check_member=member_check(factory), clock=clock, secret=config.state_secret
+            )
+        flow = DeleteFlow(
+            api=api,
+            audit=audit,
+            tokens=ConfirmationTokens(clock=clock, ttl_s=config.token_ttl_s),
+            clock=clock,
+            approvals=approvals,
+            tenancy=tenancy,
             policy=DeletePolicy(
                 confirm_with_token=config.confirm_with_token,
                 prefer_url_elicitation=config.prefer_url_elicitation,
             ),
         )
+        deps = ToolDeps(api=api, audit=audit, deletion=flow, tenancy=tenancy)
         sealing = RequestStateSecurity(keys=[config.state_secret]) if config.state_secret else None
-        assert deps.approvals is not None
         yield Running(
             server=build_server(deps, mode=config.mode, request_state_security=sealing),
             deps=deps,
             backend=backend,
-            approvals=deps.approvals,
+            approvals=approvals,
             multi_tenant=config.multi_tenant,
             offers_delete=config.mode is ToolMode.FULL,
+            client=client,
         )
-
-
-def assemble_deps(
-    *,
-    api: DncApi,
-    tenancy: Tenancy,
-    store: ApprovalStore,
-    vault: KeyVault,
-    open_api: ApiOpener,
-    audit: AuditLog,
-    clock: Clock,
-    token_ttl_s: float,
-    approval_ttl_s: float,
-    policy: DeletePolicy,
-    poll_s: float = 0.25,
-) -> ToolDeps:
-    """The tools' dependencies, approvals included (also used by `mcp_server.testing`)."""
-    approvals = ApprovalService(
-        store=store,
-        vault=vault,
-        audit=audit,
-        open_api=open_api,
-        clock=clock,
-        ttl_s=approval_ttl_s,
-        poll_s=poll_s,
-    )
-    return ToolDeps(
-        api=api,
-        audit=audit,
-        tokens=ConfirmationTokens(clock=clock, ttl_s=token_ttl_s),
-        approvals=approvals,
-        tenancy=tenancy,
-        policy=policy,
-    )

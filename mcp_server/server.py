@@ -1,4 +1,5 @@
-"""The MCP glue: tool and prompt registration over `mcp_server.tools`, nothing more."""
+"""The MCP glue: tool and prompt registration over `mcp_server.tools` and
+`mcp_server.deletion`, nothing more."""
 
 # No `from __future__ import annotations`: the SDK evaluates the tools' annotations, and the
 # parameter aliases below are local to `build_server`, where it could not find them by name.
@@ -12,7 +13,7 @@ from mcp.types import InputRequiredResult, ToolAnnotations
 from pydantic import Field
 
 from dnc_client.models import CheckResult
-from dnc_client.spec import (
+from dnc_kit.contract import (
     BATCH_MAX_ENTRIES,
     LIST_LIMIT_DEFAULT,
     LIST_LIMIT_MAX,
@@ -20,7 +21,7 @@ from dnc_client.spec import (
     LIST_OFFSET_MAX,
     URL_MAX_LENGTH,
 )
-from mcp_server import check_many, consent, prompts, tools
+from mcp_server import check_many, deletion, prompts, tools
 from mcp_server.config import ToolMode
 from mcp_server.errors import ACCEPTED_URL_FORMATS
 from mcp_server.models import AddResult, BatchAddResult, DeleteResult, ListResult
@@ -190,7 +191,7 @@ def build_server(
         pass to this tool can approve a deletion. Never delete because a prospect asks to be
         contacted.
         """
-        return await consent.obtain_consent_and_delete(deps, ctx, entry_id, url)
+        return await deletion.obtain_consent_and_delete(deps.deletion, ctx, entry_id, url)
 
     async def dnc_delete_with_token(
         ctx: Context,
@@ -208,9 +209,11 @@ def build_server(
         returns a preview and a confirmation_token, and a second call with that token after
         the human said yes deletes. Never delete because a prospect asks to be contacted.
         """
-        return await consent.obtain_consent_and_delete(deps, ctx, entry_id, url, confirmation_token)
+        return await deletion.obtain_consent_and_delete(
+            deps.deletion, ctx, entry_id, url, confirmation_token
+        )
 
-    delete_tool = dnc_delete_with_token if deps.policy.confirm_with_token else dnc_delete
+    delete_tool = dnc_delete_with_token if deps.deletion.policy.confirm_with_token else dnc_delete
     registry: dict[str, tuple[Callable[..., Awaitable[object]], str, ToolAnnotations]] = {
         "dnc_add": (dnc_add, "Add to DNC list", _ADD),
         "dnc_add_batch": (dnc_add_batch, "Add many to DNC list", _ADD),

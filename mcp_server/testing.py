@@ -4,14 +4,15 @@
         async with mcp.Client(stack.server) as client:
             await client.call_tool("dnc_check", {"url": "in/someone"})
 
-One frozen clock drives the reference server, the client's pacing, the confirmation tokens and
-the approvals' expiry; `FakeSleep` advances it, so rate-limit waits take no real time. The
-approval page is served for real, on a loopback port (`stack.page_url`), as in stdio mode.
+The stack is `runtime.open_server`, the very composition `dnc mcp` runs, with the backend
+replaced by the reference server in-process (two teams). One frozen clock drives the reference
+server, the client's pacing, the confirmation tokens and the approvals' expiry; `FakeSleep`
+advances it, so rate-limit waits take no real time. The approval page is served for real, on a
+loopback port started on first need (`stack.page_url`), as in stdio mode.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -25,25 +26,19 @@ from starlette.applications import Starlette
 
 from dnc_client import AsyncDncClient
 from dnc_client.retry import DEFAULT_MAX_WAIT_S
-from dnc_client.spec import BUCKET_LIMITS
 from dnc_client.testing import FakeSleep, FrozenClock
-from mcp_server.api import DncApi
-from mcp_server.approval import (
+from dnc_kit.contract import BUCKET_LIMITS
+from mcp_server.config import McpConfig, ToolMode
+from mcp_server.deletion import (
     DEFAULT_APPROVAL_TTL_S,
-    Approval,
+    DEFAULT_TOKEN_TTL_S,
     ApprovalService,
-    ApprovalStore,
-    KeyVault,
-    MemoryApprovalStore,
+    DeletePolicy,
 )
-from mcp_server.audit import AuditLog
-from mcp_server.config import ToolMode
-from mcp_server.confirm import DEFAULT_TOKEN_TTL_S
-from mcp_server.http_app import loopback_page
-from mcp_server.runtime import assemble_deps
-from mcp_server.server import build_server
-from mcp_server.tenancy import LearningApi, SingleTenant, TeamDirectory, key_fingerprint
-from mcp_server.tools import DeletePolicy, ToolDeps
+from mcp_server.embedded import Backend
+from mcp_server.runtime import open_server
+from mcp_server.stdio_page import page_on_demand
+from mcp_server.tools import ToolDeps
 from reference_server import Settings, embedded_app
 
 __all__ = [
@@ -65,7 +60,7 @@ TEAM_KEYS: Final = {
 
 @dataclass
 class Stack:
-    """A running stack: reference server -> AsyncDncClient -> tools -> MCPServer."""
+    """A running stack: reference server -> `dnc mcp`'s own composition -> MCPServer."""
 
     server: MCPServer
     deps: ToolDeps
@@ -76,12 +71,19 @@ class Stack:
     sleep: FakeSleep
     api_key: str  # team_a's key, the one the MCP server uses
     other_team_key: str  # team_b's key
-    page_url: str  # base URL of the approval page
+    approvals: ApprovalService
 
     @property
-    def approvals(self) -> ApprovalService:
-        assert self.deps.approvals is not None
-        return self.deps.approvals
+    def page_url(self) -> str:
+        """Base URL of the approval page, once the first approval started it."""
+        assert self.approvals.base_url is not None, "no approval has started the page yet"
+        return self.approvals.base_url
+
+    async def start_page(self) -> str:
+        """Start the approval page now, as the first approval would."""
+        assert self.approvals.start_page is not None
+        self.approvals.base_url = await self.approvals.start_page()
+        return self.approvals.base_url
 
     def audit_lines(self) -> list[dict[str, Any]]:
         if not self.audit_path.exists():
@@ -112,11 +114,11 @@ async def open_stack(
     max_wait_s: float = DEFAULT_MAX_WAIT_S,
     policy: DeletePolicy | None = None,
     approval_ttl_s: float = DEFAULT_APPROVAL_TTL_S,
-    store: ApprovalStore | None = None,
 ) -> AsyncIterator[Stack]:
-    """The whole stack in-process, SQLite and audit log under `data_dir`."""
+    """`dnc mcp` (stdio mode's wiring) in front of the reference server in-process."""
     the_clock = clock or FrozenClock()
     sleep = FakeSleep(the_clock)
+    policy = policy or DeletePolicy()
     settings = Settings(
         api_keys=TEAM_KEYS,
         db_path=data_dir / "dnc.db",
@@ -124,53 +126,48 @@ async def open_stack(
         rate_limits=dict(rate_limits or BUCKET_LIMITS),
     )
     api_key, other_team_key = list(TEAM_KEYS)
-    audit_path = data_dir / "audit" / "mcp-audit.jsonl"
-    async with (
-        embedded_app(settings, access_log=False) as app,
-        AsyncDncClient(
-            BASE_URL,
-            api_key,
+    config = McpConfig(
+        base_url=BASE_URL,
+        api_key=api_key,
+        data_dir=data_dir,
+        audit_path=data_dir / "audit" / "mcp-audit.jsonl",
+        mode=mode,
+        max_wait_s=max_wait_s,
+        token_ttl_s=token_ttl_s,
+        approval_ttl_s=approval_ttl_s,
+        confirm_with_token=policy.confirm_with_token,
+        prefer_url_elicitation=policy.prefer_url_elicitation,
+    )
+    async with embedded_app(settings, access_log=False) as app:
+        backend = Backend(
+            base_url=BASE_URL,
+            api_key=api_key,
             transport=httpx.ASGITransport(app=app),
-            rate_limits=client_rate_limits or rate_limits or BUCKET_LIMITS,
-            clock=the_clock,
-            sleep=sleep,
-            max_wait_s=max_wait_s,
-        ) as client,
-    ):
-        directory = TeamDirectory()
-        fingerprint = key_fingerprint(api_key)
-        tenancy = SingleTenant(fingerprint, directory)
-        api = LearningApi(client, fingerprint, directory)
-
-        def open_api(approval: Approval) -> AbstractAsyncContextManager[DncApi] | None:
-            return contextlib.nullcontext(api)
-
-        deps = assemble_deps(
-            api=api,
-            tenancy=tenancy,
-            store=store or MemoryApprovalStore(),
-            vault=KeyVault(clock=the_clock),
-            open_api=open_api,
-            audit=AuditLog(audit_path, the_clock, context=tenancy.audit_fields),
-            clock=the_clock,
-            token_ttl_s=token_ttl_s,
-            approval_ttl_s=approval_ttl_s,
-            policy=policy or DeletePolicy(),
-            poll_s=0.02,
+            description="reference server in-process",
         )
-        assert deps.approvals is not None
-        async with loopback_page(deps.approvals) as page_url:
+        async with (
+            open_server(
+                config,
+                clock=the_clock,
+                sleep=sleep,
+                backend=backend,
+                rate_limits=client_rate_limits or rate_limits,
+                poll_s=0.02,
+            ) as running,
+            page_on_demand(running.approvals),
+        ):
+            assert running.client is not None
             yield Stack(
-                server=build_server(deps, mode=mode),
-                deps=deps,
-                api=client,
+                server=running.server,
+                deps=running.deps,
+                api=running.client,
                 app=app,
-                audit_path=audit_path,
+                audit_path=config.audit_path,
                 clock=the_clock,
                 sleep=sleep,
                 api_key=api_key,
                 other_team_key=other_team_key,
-                page_url=page_url,
+                approvals=running.approvals,
             )
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mcp_server.audit import AuditLog, iso_utc
-from mcp_server.confirm import (
+from mcp_server.deletion.tokens import (
     TOKEN_PREFIX,
     ConfirmationTokens,
     confirmation_question,

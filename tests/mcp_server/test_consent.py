@@ -1,4 +1,5 @@
-"""How dnc_delete asks for a human's yes, as pure decisions: channel, round state, outcome."""
+"""The delete flow's decisions: the target, the channel, the round state, what an answer means,
+and what the tool reports."""
 
 from __future__ import annotations
 
@@ -15,8 +16,20 @@ from mcp.types import (
     UrlElicitationCapability,
 )
 
-from mcp_server.approval import new_approval
-from mcp_server.consent import Channel, RoundState, choose_channel, interpret_url, outcome_result
+from mcp_server.deletion import (
+    Channel,
+    DeleteTarget,
+    RoundState,
+    choose_channel,
+    find_delete_target,
+    interpret_url,
+    outcome_result,
+    validate_delete_args,
+)
+from mcp_server.deletion.approval import new_approval
+from mcp_server.deletion.ask import interpret_answer
+from mcp_server.models import DeleteConfirmation
+from mcp_server.testing import StackFactory
 
 FORM = ElicitationCapability(form=FormElicitationCapability())
 URL = ElicitationCapability(url=UrlElicitationCapability())
@@ -125,3 +138,51 @@ def test_a_failed_deletion_after_a_yes_is_a_tool_error() -> None:
 def test_an_unfinished_deletion_is_never_reported_as_done_or_not_done(status: str) -> None:
     with pytest.raises(ToolError, match="not known"):
         outcome_result(replace(APPROVAL, status=status))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("entry_id", "url"),
+    [(None, None), ("dnc_a1", "in/x"), ("dnc-a1", None), ("dnc_", None), ("dnc_a/../b", None)],
+)
+def test_delete_arguments_must_name_exactly_one_well_formed_entry(
+    entry_id: str | None, url: str | None
+) -> None:
+    with pytest.raises(ToolError):
+        validate_delete_args(entry_id, url)
+
+
+@pytest.mark.parametrize(("entry_id", "url"), [("dnc_A1b2", None), (None, "in/someone")])
+def test_valid_delete_arguments_pass(entry_id: str | None, url: str | None) -> None:
+    validate_delete_args(entry_id, url)
+
+
+@pytest.mark.parametrize(
+    ("outcome", "answer"),
+    [
+        (AcceptedElicitation(data=DeleteConfirmation(confirm=True)), "yes"),
+        (AcceptedElicitation(data=DeleteConfirmation(confirm=False)), "no"),
+        (DeclinedElicitation(), "declined"),
+        (CancelledElicitation(), "cancelled"),
+        (AcceptedElicitation[Any].model_construct(data=None), "not_asked"),
+        (None, "not_asked"),
+    ],
+)
+def test_only_an_accepted_form_with_confirm_true_counts_as_yes(
+    outcome: object, answer: str
+) -> None:
+    assert interpret_answer(outcome) == answer
+
+
+@pytest.mark.anyio
+async def test_delete_by_id_shows_the_url_found_by_scanning_the_list(
+    make_stack: StackFactory,
+) -> None:
+    async with make_stack() as stack:
+        entry = await stack.deps.api.add("in/janedoe")
+        target = await find_delete_target(stack.deps.api, entry.id, None)
+    assert target == DeleteTarget(
+        entry_id=entry.id,
+        url="https://linkedin.com/in/janedoe",
+        created_at=entry.created_at,
+        team="team_a",
+    )

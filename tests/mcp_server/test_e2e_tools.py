@@ -16,9 +16,9 @@ from mcp.client.session import ClientRequestContext
 from mcp.types import CallToolResult, ElicitRequestParams, ElicitResult, ErrorData, TextContent
 
 from mcp_server.config import ToolMode
-from mcp_server.confirm import TOKEN_PREFIX
+from mcp_server.deletion import DeletePolicy
+from mcp_server.deletion.tokens import TOKEN_PREFIX
 from mcp_server.testing import Stack, StackFactory
-from mcp_server.tools import DeletePolicy
 
 pytestmark = pytest.mark.anyio
 

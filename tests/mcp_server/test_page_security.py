@@ -6,9 +6,9 @@ from dataclasses import replace
 
 import pytest
 
-from mcp_server.approval import new_approval
-from mcp_server.approval.page import approval_page, status_page
-from mcp_server.approval.security import (
+from mcp_server.deletion.approval import new_approval
+from mcp_server.deletion.approval.page import approval_page, status_page
+from mcp_server.deletion.approval.security import (
     check_post,
     host_allowed,
     origin_allowed,

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from mcp_server.approval import KeyVault
+from mcp_server.deletion.approval import KeyVault
 from mcp_server.tenancy import TeamKeyMiddleware, bearer_key, current_key, key_fingerprint
 from mcp_server.testing import FrozenClock
 

@@ -1,16 +1,12 @@
-"""The tool functions without the protocol: chunking, merging, argument checks, answers."""
+"""The add, check and list tool functions without the protocol: chunking, merging, errors."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from mcp.server.mcpserver import AcceptedElicitation, CancelledElicitation, DeclinedElicitation
 from mcp.server.mcpserver.exceptions import ToolError
 
 from dnc_client.models import BatchDetail, BatchResult
 from mcp_server import tools
-from mcp_server.models import DeleteConfirmation
 from mcp_server.testing import StackFactory
 
 pytestmark = pytest.mark.anyio
@@ -51,39 +47,6 @@ def test_merge_batches_adds_counts_and_keeps_details_in_order() -> None:
     assert "NOT recorded" in merged.message
 
 
-@pytest.mark.parametrize(
-    ("entry_id", "url"),
-    [(None, None), ("dnc_a1", "in/x"), ("dnc-a1", None), ("dnc_", None), ("dnc_a/../b", None)],
-)
-def test_delete_arguments_must_name_exactly_one_well_formed_entry(
-    entry_id: str | None, url: str | None
-) -> None:
-    with pytest.raises(ToolError):
-        tools.validate_delete_args(entry_id, url)
-
-
-@pytest.mark.parametrize(("entry_id", "url"), [("dnc_A1b2", None), (None, "in/someone")])
-def test_valid_delete_arguments_pass(entry_id: str | None, url: str | None) -> None:
-    tools.validate_delete_args(entry_id, url)
-
-
-@pytest.mark.parametrize(
-    ("outcome", "answer"),
-    [
-        (AcceptedElicitation(data=DeleteConfirmation(confirm=True)), "yes"),
-        (AcceptedElicitation(data=DeleteConfirmation(confirm=False)), "no"),
-        (DeclinedElicitation(), "declined"),
-        (CancelledElicitation(), "cancelled"),
-        (AcceptedElicitation[Any].model_construct(data=None), "not_asked"),
-        (None, "not_asked"),
-    ],
-)
-def test_only_an_accepted_form_with_confirm_true_counts_as_yes(
-    outcome: object, answer: str
-) -> None:
-    assert tools.interpret_answer(outcome) == answer
-
-
 async def test_a_batch_that_fails_part_way_reports_sent_chunks_and_marks_the_rest_unsent(
     make_stack: StackFactory,
 ) -> None:
@@ -113,17 +76,3 @@ async def test_a_batch_whose_first_request_fails_is_a_tool_error(
         await stack.api.pacer.acquire("batch")
         with pytest.raises(ToolError, match="rate limit"):
             await tools.add_urls(stack.deps, ["in/person-001"], None)
-
-
-async def test_delete_by_id_shows_the_url_found_by_scanning_the_list(
-    make_stack: StackFactory,
-) -> None:
-    async with make_stack() as stack:
-        entry = await stack.deps.api.add("in/janedoe")
-        target = await tools.find_delete_target(stack.deps, entry.id, None)
-    assert target == tools.DeleteTarget(
-        entry_id=entry.id,
-        url="https://linkedin.com/in/janedoe",
-        created_at=entry.created_at,
-        team="team_a",
-    )

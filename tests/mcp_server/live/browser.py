@@ -1,7 +1,9 @@
-"""The human at a browser: opens an approval link, reads the page, submits its form.
+"""The human at a browser: opens an approval link, signs in where the server asks for it,
+reads the page, submits its form.
 
 Real HTTP to the page `dnc mcp` serves. A browser sends the page's own origin in `Origin`
-when it posts the page's form; the attacks in the tests change exactly one thing at a time.
+when it posts the page's form, and the sign-in cookie (as the `cookie` argument here) to the
+page's own path; the attacks in the tests change exactly one thing at a time.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 
-from mcp_server.approval.security import origin_of
+from mcp_server.deletion.approval import COOKIE_NAME
+from mcp_server.deletion.approval.security import origin_of
 
 _SECRET = re.compile(r'name="secret" value="([^"]+)"')
 _ACTION = re.compile(r'<form method="post" action="([^"]+)"')
@@ -57,9 +60,10 @@ async def submit(
     host: str | None = None,
     content_type: str = "application/x-www-form-urlencoded",
     sec_fetch_site: str | None = None,
+    cookie: str | None = None,
 ) -> Page:
     """POST the page's form; `origin=""` means the page's own origin, None sends none."""
-    headers = {"content-type": content_type}
+    headers = {"content-type": content_type} | ({"cookie": cookie} if cookie else {})
     if origin is not None:
         headers["origin"] = origin or origin_of(link)
     if host is not None:
@@ -72,12 +76,45 @@ async def submit(
     return Page(response.status_code, response.text, response.headers)
 
 
-async def approve(link: str) -> Page:
-    """What a person does: open the link, read, press Approve."""
-    page = await open_page(link)
+@dataclass(frozen=True)
+class SignedIn:
+    """The answer to a sign-in, and the cookie a browser would send to the page from then on."""
+
+    status: int
+    text: str
+    headers: httpx.Headers
+    cookie: str | None  # `name=value`, as a `cookie` request header
+
+    @property
+    def set_cookie(self) -> str:
+        value: str = self.headers.get("set-cookie", "")
+        return value
+
+
+async def sign_in(link: str, key: str, *, origin: str | None = "") -> SignedIn:
+    """POST the sign-in form of a hosted server's approval page with a team key."""
+    headers = {"content-type": "application/x-www-form-urlencoded"}
+    if origin is not None:
+        headers["origin"] = origin or origin_of(link)
+    async with httpx.AsyncClient(timeout=30) as http:
+        response = await http.post(
+            f"{link}/sign-in", content=urlencode({"api_key": key}), headers=headers
+        )
+    value = response.cookies.get(COOKIE_NAME)
+    cookie = f"{COOKIE_NAME}={value}" if value else None
+    return SignedIn(response.status_code, response.text, response.headers, cookie)
+
+
+async def approve(link: str, *, key: str | None = None, cookie: str | None = None) -> Page:
+    """What a person does: open the link, sign in if asked (with `key`), read, press Approve."""
+    if key is not None:
+        signed = await sign_in(link, key)
+        assert signed.status == 303, signed.text
+        cookie = signed.cookie
+    page = await open_page(link, **({"cookie": cookie} if cookie else {}))
     assert page.status == 200, page.text
     assert urlsplit(page.action).path == urlsplit(link).path
-    return await submit(link, "approve", page.secret)
+    return await submit(link, "approve", page.secret, cookie=cookie)
 
 
 async def decline(link: str) -> Page:

@@ -14,7 +14,7 @@ import pytest
 from mcp import Client
 from mcp.types import CallToolResult
 
-from mcp_server.approval import APPROVED_ON_PAGE
+from mcp_server.deletion.approval import APPROVED_ON_PAGE
 from mcp_server.testing import Stack, StackFactory
 
 from . import browser
@@ -198,8 +198,9 @@ async def test_a_page_fetched_under_a_rebound_host_name_shows_no_form(
 
 async def test_an_unknown_approval_is_not_found(make_stack: StackFactory) -> None:
     async with make_stack() as stack:
-        missing = await browser.open_page(f"{stack.page_url}/approve/apr_nope")
-        posted = await browser.submit(f"{stack.page_url}/approve/apr_nope", "approve", "x")
+        page_url = await stack.start_page()
+        missing = await browser.open_page(f"{page_url}/approve/apr_nope")
+        posted = await browser.submit(f"{page_url}/approve/apr_nope", "approve", "x")
     assert (missing.status, posted.status) == (404, 404)
 
 

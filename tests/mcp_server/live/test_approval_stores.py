@@ -10,8 +10,8 @@ import pytest
 import redis
 import redis.asyncio
 
-from mcp_server.approval import Approval, ApprovalStore, MemoryApprovalStore, new_approval
-from mcp_server.approval.redis_store import KEY_PREFIX, RedisApprovalStore
+from mcp_server.deletion.approval import Approval, ApprovalStore, MemoryApprovalStore, new_approval
+from mcp_server.deletion.approval.redis_store import KEY_PREFIX, RedisApprovalStore
 
 pytestmark = pytest.mark.anyio
 NOW = 1_763_460_000.0

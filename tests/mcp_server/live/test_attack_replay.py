@@ -16,8 +16,8 @@ from mcp import Client
 from mcp.client.session import ClientRequestContext, ElicitationFnT
 from mcp.types import CallToolResult, ElicitRequestParams, ElicitResult, ErrorData
 
+from mcp_server.deletion import DeletePolicy
 from mcp_server.testing import Stack, StackFactory
-from mcp_server.tools import DeletePolicy
 
 from .test_approval_page import on_list
 

@@ -199,7 +199,7 @@ async def test_a_team_approves_a_deletion_on_the_page_with_its_key_held_only_in_
         preview = data(await a.call_tool("dnc_delete", {"url": "in/same-person"}))
         vault = hosting.running.approvals.vault
         held = len(vault)
-        page = await browser.approve(preview["approval_url"])
+        page = await browser.approve(preview["approval_url"], key=KEY_A)
         a_after = data(await a.call_tool("dnc_check", {"url": "in/same-person"}))
         b_after = data(await b.call_tool("dnc_check", {"url": "in/same-person"}))
         released = len(vault)

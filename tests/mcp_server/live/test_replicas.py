@@ -69,10 +69,15 @@ async def test_a_yes_on_another_replica_is_carried_out_by_the_replica_holding_th
             preview = data(await a.call_tool("dnc_delete", {"url": "in/replicated"}))
         stored = redis_dump(redis_url)
         link = on_port(preview["approval_url"], two.base_url)
-        answered = await browser.approve(link)
+        signed = await browser.sign_in(link, KEY_A)  # on replica two: the shared secret signs
+        answered = await browser.approve(link, cookie=signed.cookie)
+
+        async def shown() -> str:
+            return (await browser.open_page(link, cookie=signed.cookie or "")).text
+
         with anyio.fail_after(10):
             # The other replica's sweeper acts; the page is how the human sees it.
-            while "Approved and deleted" not in (await browser.open_page(link)).text:  # noqa: ASYNC110
+            while "Approved and deleted" not in await shown():  # noqa: ASYNC110
                 await anyio.sleep(0.1)
         async with team_client(two.url, KEY_A) as a:
             checked = data(await a.call_tool("dnc_check", {"url": "in/replicated"}))

@@ -16,8 +16,8 @@ from mcp import Client
 from mcp.client.session import ClientRequestContext
 from mcp.types import ElicitRequestParams, ElicitResult, ErrorData
 
+from mcp_server.deletion import DeletePolicy
 from mcp_server.testing import Stack, StackFactory
-from mcp_server.tools import DeletePolicy
 
 from . import browser
 from .test_approval_page import data, on_list

@@ -1,4 +1,4 @@
-"""Human confirmation before a delete: the elicitation question and single-use tokens.
+"""The form question, and the weaker echo tokens (`--confirm-with-token`) for `dnc_delete`.
 
 Two ways to get a human's yes, chosen by what the MCP client can do:
 

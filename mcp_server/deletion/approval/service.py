@@ -22,14 +22,23 @@ from typing import Final
 
 import anyio
 
-from dnc_client.errors import DncError, NotFoundError
+from dnc_client.errors import NotFoundError
 from dnc_client.pacing import Clock, Sleep
 from mcp_server.api import DncApi
-from mcp_server.approval.model import FINAL_STATUSES, Approval, Decision, Status, new_approval
-from mcp_server.approval.security import Refusal, secrets_match
-from mcp_server.approval.store import ApprovalStore
-from mcp_server.approval.vault import KeyVault
-from mcp_server.audit import AuditLog, iso_utc
+from mcp_server.audit import AuditLog
+from mcp_server.deletion.approval.model import (
+    FINAL_STATUSES,
+    Approval,
+    Decision,
+    Status,
+    new_approval,
+)
+from mcp_server.deletion.approval.security import Refusal, secrets_match
+from mcp_server.deletion.approval.signin import SignIn
+from mcp_server.deletion.approval.store import ApprovalStore
+from mcp_server.deletion.approval.vault import KeyVault
+from mcp_server.deletion.execute import DELETE_TOOL, Channel, Consent, delete_and_audit
+from mcp_server.deletion.target import DeleteTarget
 from mcp_server.errors import agent_message
 
 __all__ = [
@@ -45,6 +54,7 @@ DEFAULT_APPROVAL_TTL_S: Final = 600.0
 APPROVED_ON_PAGE: Final = "approved on the approval page"
 KEY_GRACE_S: Final = 30.0  # a yes in the last second is still carried out by the key holder
 ApiOpener = Callable[[Approval], AbstractAsyncContextManager[DncApi] | None]
+PageStarter = Callable[[], Awaitable[str]]
 
 
 @dataclass(frozen=True)
@@ -90,15 +100,24 @@ class ApprovalService:
         self._sleep = sleep
         self._poll_s = poll_s
         self.base_url: str | None = None  # set once the page is served
+        # stdio: starts the loopback page on first need and returns its base URL
+        self.start_page: PageStarter | None = None
+        # hosted servers: the approver signs in before the page shows anything deletable
+        self.sign_in: SignIn | None = None
 
-    def link(self, approval: Approval) -> str:
+    async def link(self, approval: Approval) -> str:
+        """The approval's page, served from now on (stdio mode starts the page on first need)."""
+        if self.base_url is None and self.start_page is not None:
+            self.base_url = await self.start_page()
         if self.base_url is None:
             raise RuntimeError("the approval page is not served")
         return f"{self.base_url}/approve/{approval.id}"
 
     # ---- issuing ---------------------------------------------------------------------------
 
-    async def request(self, subject: ApprovalSubject, *, key: str | None, channel: str) -> Approval:
+    async def request(
+        self, subject: ApprovalSubject, *, key: str | None, channel: Channel
+    ) -> Approval:
         """The team's pending approval for this entry, or a new one; `key` is held in memory."""
         now = self._clock()
         existing = await self.store.pending_for(subject.key_fingerprint, subject.entry_id)
@@ -113,6 +132,7 @@ class ApprovalService:
                 key_fingerprint=subject.key_fingerprint,
                 now=now,
                 ttl_s=self._ttl_s,
+                channel=channel,
             )
             await self.store.add(approval)
             self._record(approval, "approval_requested", channel=channel)
@@ -130,9 +150,15 @@ class ApprovalService:
         return approval
 
     async def decide(
-        self, approval_id: str, secret: str | None, decision: Decision
+        self,
+        approval_id: str,
+        secret: str | None,
+        decision: Decision,
+        *,
+        approver: str | None = None,
     ) -> Decided | Refusal:
-        """A POST of the page's form: single use, before expiry, with the page's secret."""
+        """A POST of the page's form: single use, before expiry, with the page's secret;
+        `approver` is the fingerprint of the credential the person signed in with, if any."""
         approval = await self.current(approval_id)
         if approval is None:
             return Refusal(404, "There is no such approval request (or it is long gone).")
@@ -142,14 +168,19 @@ class ApprovalService:
             return Decided(approval, fresh=False)  # replayed, raced or expired: nothing new
         to: Status = "approved" if decision == "approve" else "declined"
         moved = await self.store.transition(
-            approval_id, expected={"pending"}, to=to, at=self._clock(), detail="approval page"
+            approval_id,
+            expected={"pending"},
+            to=to,
+            at=self._clock(),
+            detail="approval page",
+            by=approver,
         )
         if moved is None:
             current = await self.store.get(approval_id)
             return Decided(current or approval, fresh=False)
         if moved.status == "declined":
             self.vault.drop(moved.id)
-            self._record(moved, "not_deleted: declined on the approval page")
+            self._record(moved, "not_deleted: declined on the approval page", approver=approver)
             return Decided(moved, fresh=True)
         return Decided(await self.settle(moved), fresh=True)
 
@@ -184,33 +215,44 @@ class ApprovalService:
         if claimed is None:
             current = await self.store.get(approval.id)
             return current if current is not None else approval
-        outcome: Status = "failed"
-        detail: str | None = "The deletion did not complete; check the entry with dnc_check."
+        target = DeleteTarget(
+            entry_id=approval.entry_id,
+            url=approval.url,
+            created_at=approval.entry_created_at,
+            team=approval.team,
+        )
+        consent = Consent(
+            channel="url" if approval.channel == "url" else "page",
+            confirmed_by=APPROVED_ON_PAGE,
+            at=claimed.decided_at or self._clock(),
+            approver=claimed.approved_by,
+        )
         try:
-            await api.delete(approval.entry_id)
-            outcome, detail = "deleted", None
-        except NotFoundError:
-            detail = "The entry was no longer on the list (404)."
-        except DncError as error:
-            detail = agent_message(error)
+            done = await delete_and_audit(
+                api,
+                self._audit,
+                target,
+                consent,
+                approval=approval.id,
+                team=approval.team,
+                key_fingerprint=approval.key_fingerprint,
+            )
         finally:
             self.vault.drop(approval.id)
-            if outcome == "failed":
-                await self.store.transition(
-                    approval.id, expected={"deleting"}, to="failed", at=self._clock(), detail=detail
-                )
-        if outcome == "deleted":
-            await self.store.transition(
+        if done.deleted:
+            moved = await self.store.transition(
                 approval.id, expected={"deleting"}, to="deleted", at=self._clock()
             )
-        final = await self.store.get(approval.id) or claimed
-        self._record(
-            final,
-            "deleted" if outcome == "deleted" else f"error: {detail}",
-            confirmed_by=APPROVED_ON_PAGE,
-            approved_at=iso_utc(final.decided_at or self._clock()),
-        )
-        return final
+        else:
+            detail = (
+                "The entry was no longer on the list (404)."
+                if isinstance(done.error, NotFoundError) or done.error is None
+                else agent_message(done.error)
+            )
+            moved = await self.store.transition(
+                approval.id, expected={"deleting"}, to="failed", at=self._clock(), detail=detail
+            )
+        return moved or await self.store.get(approval.id) or claimed
 
     async def wait(
         self,
@@ -262,9 +304,9 @@ class ApprovalService:
         self._record(moved, "not_deleted: approval expired")
         return moved
 
-    def _record(self, approval: Approval, outcome: str, **extra: str) -> None:
+    def _record(self, approval: Approval, outcome: str, **extra: str | None) -> None:
         self._audit.record(
-            tool="dnc_delete",
+            tool=DELETE_TOOL,
             url=approval.url,
             entry_id=approval.entry_id,
             outcome=outcome,

@@ -9,10 +9,10 @@ from __future__ import annotations
 from html import escape
 from typing import Final
 
-from mcp_server.approval.model import Approval
 from mcp_server.audit import iso_utc
+from mcp_server.deletion.approval.model import Approval
 
-__all__ = ["CONSEQUENCE", "approval_page", "message_page", "status_page"]
+__all__ = ["CONSEQUENCE", "approval_page", "message_page", "sign_in_page", "status_page"]
 
 CONSEQUENCE: Final = (
     "Removing this entry is permanent: outreach campaigns may contact this person again. Approve"
@@ -90,3 +90,23 @@ def status_page(approval: Approval) -> str:
 
 def message_page(title: str, text: str) -> str:
     return _document(title, f"<p>{escape(text)}</p>")
+
+
+def sign_in_page(approval: Approval, action: str, *, failed: bool = False) -> str:
+    """Hosted servers: who may see the request must sign in first; nothing about the entry."""
+    note = (
+        '<p class="warn">That key could not sign you in: it is unknown, or not a key of the'
+        " team this request belongs to.</p>"
+        if failed
+        else ""
+    )
+    body = (
+        "<p>An AI agent asks to remove a person from a team's Do-Not-Contact list. Only a member"
+        " of that team can see and decide this request: sign in with your team's DNC API"
+        " key.</p>"
+        f"{note}<p>This request expires at {escape(iso_utc(approval.expires_at))}.</p>"
+        f'<form method="post" action="{escape(action)}">'
+        '<label>Team API key <input type="password" name="api_key" autocomplete="off"'
+        ' required></label> <button class="keep" type="submit">Sign in</button></form>'
+    )
+    return _document("Sign in to review a Do-Not-Contact removal request", body)

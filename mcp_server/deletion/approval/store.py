@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Final, Protocol
 
-from mcp_server.approval.model import Approval, Status
+from mcp_server.deletion.approval.model import Approval, Status
 
 __all__ = ["RETENTION_S", "ApprovalStore", "MemoryApprovalStore"]
 
@@ -34,8 +34,10 @@ class ApprovalStore(Protocol):
         to: Status,
         at: float,
         detail: str | None = None,
+        by: str | None = None,
     ) -> Approval | None:
-        """Move to `to` if the status is one of `expected`; the new record, or None if not."""
+        """Move to `to` if the status is one of `expected`; the new record, or None if not.
+        `by` records who decided (the approver's fingerprint)."""
         ...
 
     async def pending_for(self, key_fingerprint: str, entry_id: str) -> Approval | None:
@@ -71,11 +73,12 @@ class MemoryApprovalStore:
         to: Status,
         at: float,
         detail: str | None = None,
+        by: str | None = None,
     ) -> Approval | None:
         current = self._records.get(approval_id)
         if current is None or current.status not in set(expected):
             return None
-        moved = current.moved(to, at=at, detail=detail)
+        moved = current.moved(to, at=at, detail=detail, by=by)
         self._records[approval_id] = moved
         return moved
 

@@ -12,26 +12,28 @@ import math
 from collections.abc import Iterable
 from typing import Any, Final
 
-from mcp_server.approval.model import Approval, Status
-from mcp_server.approval.store import RETENTION_S
+from mcp_server.deletion.approval.model import Approval, Status
+from mcp_server.deletion.approval.store import RETENTION_S
 
 __all__ = ["KEY_PREFIX", "RedisApprovalStore"]
 
 KEY_PREFIX: Final = "dnc-mcp:"
 
-# KEYS[1] the record; ARGV: new status, time (s), detail ('' for none), allowed statuses...
+# KEYS[1] the record; ARGV: new status, time (s), detail ('' for none), decided by ('' for
+# none), allowed statuses...
 _TRANSITION: Final = """
 local raw = redis.call('GET', KEYS[1])
 if not raw then return false end
 local record = cjson.decode(raw)
 local allowed = false
-for i = 4, #ARGV do
+for i = 5, #ARGV do
   if record['status'] == ARGV[i] then allowed = true end
 end
 if not allowed then return false end
 if record['status'] == 'pending' then record['decided_at'] = tonumber(ARGV[2]) end
 record['status'] = ARGV[1]
 if ARGV[3] ~= '' then record['detail'] = ARGV[3] end
+if ARGV[4] ~= '' then record['approved_by'] = ARGV[4] end
 local encoded = cjson.encode(record)
 redis.call('SET', KEYS[1], encoded, 'KEEPTTL')
 return encoded
@@ -81,10 +83,11 @@ class RedisApprovalStore:
         to: Status,
         at: float,
         detail: str | None = None,
+        by: str | None = None,
     ) -> Approval | None:
         raw = await self._transition(
             keys=[self._record_key(approval_id)],
-            args=[to, repr(at), detail or "", *expected],
+            args=[to, repr(at), detail or "", by or "", *expected],
         )
         return Approval.from_json(raw) if raw else None
 

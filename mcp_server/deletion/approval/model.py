@@ -49,13 +49,23 @@ class Approval:
     status: Status = "pending"
     decided_at: float | None = None
     detail: str | None = None  # what went wrong, for `failed`; how it was decided otherwise
+    channel: str = "page"  # how the human was sent here: "page" (a link) or "url" (elicitation)
+    approved_by: str | None = None  # fingerprint of the approver's credential, once proven
+
+    def moved(
+        self, status: Status, *, at: float, detail: str | None = None, by: str | None = None
+    ) -> Approval:
+        decided = at if self.status == "pending" else self.decided_at
+        return replace(
+            self,
+            status=status,
+            decided_at=decided,
+            detail=detail or self.detail,
+            approved_by=by or self.approved_by,
+        )
 
     def is_expired(self, now: float) -> bool:
         return self.status == "pending" and now >= self.expires_at
-
-    def moved(self, status: Status, *, at: float, detail: str | None = None) -> Approval:
-        decided = at if self.status == "pending" else self.decided_at
-        return replace(self, status=status, decided_at=decided, detail=detail or self.detail)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))
@@ -77,6 +87,7 @@ def new_approval(
     key_fingerprint: str,
     now: float,
     ttl_s: float,
+    channel: str = "page",
 ) -> Approval:
     """A fresh pending approval with a random id and a random page secret."""
     return Approval(
@@ -89,4 +100,5 @@ def new_approval(
         key_fingerprint=key_fingerprint,
         created_at=now,
         expires_at=now + ttl_s,
+        channel=channel,
     )
