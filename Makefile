@@ -4,13 +4,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
+# xdist workers for the in-process tier; the e2e tier runs alone after it (it times real servers).
+WORKERS ?= 2
+PYTEST := $(BIN)/python -m pytest -q
 
 .DEFAULT_GOAL := help
-.PHONY: help install check lint typecheck spec-lint test demo bench clean lock wheel
+.PHONY: help install check lint typecheck spec-lint test test-fast demo bench clean lock wheel
 
 help:
 	@echo "make demo   - set up, start the reference server, run the conformance suite, show the verdict"
 	@echo "make test   - set up, lint, type check and run every test"
+	@echo "make test-fast - every in-process test, on $(WORKERS) workers (skips the e2e ones: processes, real servers)"
 	@echo "make check  - ruff + mypy --strict only"
 	@echo "make bench  - benchmarks (figures printed, not asserted)"
 	@echo "make lock   - re-resolve requirements.lock from pyproject.toml"
@@ -42,7 +46,11 @@ spec-lint: $(STAMP) $(NODE_STAMP)
 	npx --no-install spectral lint --ruleset .spectral.yaml --fail-severity=error openapi.yaml
 
 test: check spec-lint
-	$(BIN)/python -m pytest -q
+	$(PYTEST) -m "not e2e" -n $(WORKERS)
+	$(PYTEST) -m e2e
+
+test-fast: install
+	$(PYTEST) -m "not e2e" -n $(WORKERS)
 
 demo: install
 	$(BIN)/dnc demo

@@ -1,9 +1,13 @@
-"""Shared test configuration: async tests run on asyncio through anyio's pytest plugin, and
-frozen time (`dnc_client.testing`) for every test of code that paces or waits."""
+"""Shared test configuration: async tests run on asyncio through anyio's pytest plugin, frozen
+time (`dnc_client.testing`) for every test of code that paces or waits, and the two tiers of
+tests (`e2e` or not: tests/tiers.py)."""
 
 import pytest
 
 from dnc_client.testing import FakeSleep, FakeSyncSleep, FrozenClock
+from tests.tiers import pytest_collection_modifyitems, pytest_runtest_call, pytest_runtest_setup
+
+__all__ = ["pytest_collection_modifyitems", "pytest_runtest_call", "pytest_runtest_setup"]
 
 
 @pytest.fixture

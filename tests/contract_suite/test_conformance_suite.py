@@ -21,6 +21,8 @@ from contract_tests.verdict_doc import SCHEMA_PATH, spec_sha256
 from .faults import Fault, catalogue
 from .harness import SuiteRun, run_against
 
+pytestmark = pytest.mark.e2e
+
 FAULTS = catalogue()
 WORKERS = 6
 

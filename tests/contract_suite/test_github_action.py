@@ -25,6 +25,8 @@ import yaml
 from .faults import catalogue
 from .harness import KEY_A, KEY_B, serve
 
+pytestmark = pytest.mark.e2e
+
 # The checkout this file belongs to: the action's own repository.
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,9 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from dnc_kit.resources import OPENAPI_PATH
 
 from .harness import KEY_A, serve
+
+pytestmark = pytest.mark.e2e
 
 # Short enough that Schemathesis' own traffic never meets a 429 (the limits have their own tests).
 WINDOW_S = 0.05

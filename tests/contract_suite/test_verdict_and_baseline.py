@@ -7,12 +7,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from jsonschema import Draft202012Validator
 
 from contract_tests.verdict_doc import SCHEMA_PATH
 
 from .faults import catalogue
 from .harness import KEY_A, KEY_B, run_against
+
+pytestmark = pytest.mark.e2e
 
 TOTAL = "test_list_total_counts_the_entries_of_this_page_only"
 FAULT = next(i for i, f in enumerate(catalogue()) if f.name == "list total off by one")

@@ -13,7 +13,7 @@ import pytest
 
 from dnc_client import AsyncDncClient
 from mcp_server.embedded import embedded_backend
-from tests.bulk_harness import KEY, TEAM, UNLIMITED, person, seed_over_http, serve_in_thread
+from tests.bulk_harness.servers import KEY, TEAM, UNLIMITED, person, seed_over_http, serve_in_thread
 
 from .conftest import Dnc
 

@@ -14,6 +14,8 @@ import pytest
 
 from .conftest import Dnc
 
+pytestmark = pytest.mark.e2e
+
 
 def run_on_a_terminal(argv: list[str], answer: str, env: dict[str, str]) -> tuple[int, str]:
     leader, follower = pty.openpty()

@@ -23,6 +23,8 @@ from mcp.client.stdio import stdio_client
 
 from mcp_server.embedded import KEY_NAME, embedded_backend
 
+pytestmark = pytest.mark.e2e
+
 # The checkout this file belongs to: tests and benchmarks run from a checkout, never a wheel.
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

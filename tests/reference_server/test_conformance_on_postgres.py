@@ -10,7 +10,7 @@ from tests.contract_suite.harness import KEY_A, KEY_B, WINDOW_S, run_suite
 from tests.real_servers import PostgresServer, RedisServer
 from tests.reference_server.instances import dnc_serve
 
-pytestmark = [pytest.mark.slow, pytest.mark.subprocess]
+pytestmark = [pytest.mark.e2e, pytest.mark.subprocess]
 
 ROLLING = "test_a_bucket_refills_only_as_requests_age_out_of_the_rolling_window"
 

@@ -15,7 +15,7 @@ from dnc.main import main as dnc
 from tests.real_servers import PostgresServer, RedisServer
 from tests.reference_server.instances import Instance, dnc_serve
 
-pytestmark = [pytest.mark.slow, pytest.mark.subprocess]
+pytestmark = [pytest.mark.e2e, pytest.mark.subprocess]
 
 KEY_A = "sk-multi-team-a-5f4e3d2c1b0a"
 KEY_B = "sk-multi-team-b-0a1b2c3d4e5f"

@@ -14,7 +14,7 @@ from dnc.main import main as dnc
 from tests.real_servers import PostgresServer, RedisServer, server_dir
 from tests.reference_server.instances import Instance, dnc_serve
 
-pytestmark = [pytest.mark.slow, pytest.mark.subprocess]
+pytestmark = [pytest.mark.e2e, pytest.mark.subprocess]
 
 KEY = "sk-outage-team-a-1a2b3c4d5e6f"
 AUTH = {"Authorization": f"Bearer {KEY}"}

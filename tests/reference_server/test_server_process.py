@@ -23,7 +23,7 @@ from reference_server.cli import main
 # The checkout this file belongs to: tests and benchmarks run from a checkout, never a wheel.
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
-pytestmark = [pytest.mark.slow, pytest.mark.subprocess]
+pytestmark = [pytest.mark.e2e, pytest.mark.subprocess]
 
 KEY_A = "sk-live-team-a-9f8e7d6c5b4a"
 KEY_B = "sk-live-team-b-0a1b2c3d4e5f"

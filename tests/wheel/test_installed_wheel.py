@@ -2,20 +2,17 @@
 
 The venv lives in a temporary folder and every command runs there, with no PYTHONPATH, so
 nothing can be imported from the checkout: the spec and fixtures must come from the wheel
-(`dnc_kit/_data/`). Building or installing failing is a test failure, never a skip.
+(`dnc_kit/_data/`). The wheel is built and installed once per session (conftest.py).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 import subprocess
-import sys
 import tarfile
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,83 +21,19 @@ import httpx
 import pytest
 from mcp import Client, StdioServerParameters
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from .fresh_venv import REPO_ROOT, Dist, Installed
+
+pytestmark = pytest.mark.e2e
+
 KEY = "sk_wheel_smoke_key_0c6e"
 
 
-@dataclass(frozen=True)
-class Installed:
-    wheel: Path
-    sdist: Path
-    bin: Path  # the venv's bin/
-    home: Path  # cwd for every command, outside the checkout
-    env: dict[str, str]
-
-    def dnc(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(self.bin / "dnc"), *args],
-            cwd=self.home,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-
-
-def _run(command: list[str], cwd: Path, what: str, timeout: float = 600) -> None:
-    done = subprocess.run(
-        command, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
-    )
-    if done.returncode != 0:
-        pytest.fail(
-            f"{what} failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-        )
-
-
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
-    root = tmp_path_factory.mktemp("wheel")
-    dist = root / "dist"
-    _run(
-        [sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-t", "sdist", "-d", str(dist)],
-        REPO_ROOT,
-        "building the wheel and sdist",
-    )
-    wheel = next(dist.glob("*.whl"))
-    sdist = next(dist.glob("*.tar.gz"))
-    venv = root / "venv"
-    _run([sys.executable, "-m", "venv", str(venv)], root, "creating a fresh venv")
-    _run(
-        [
-            str(venv / "bin" / "python"),
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--constraint",
-            str(REPO_ROOT / "requirements.lock"),
-            str(wheel),
-        ],
-        root,
-        "installing the wheel into the fresh venv",
-    )
-    home = root / "home"
-    home.mkdir()
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("DNC_", "PYTHON", "VIRTUAL_ENV"))
-    }
-    env["DNC_MCP_DATA_DIR"] = str(root / "data")
-    env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
-    return Installed(wheel=wheel, sdist=sdist, bin=venv / "bin", home=home, env=env)
-
-
-def test_the_wheel_and_the_sdist_carry_the_spec_and_the_fixtures(installed: Installed) -> None:
-    names = set(zipfile.ZipFile(installed.wheel).namelist())
+def test_the_wheel_and_the_sdist_carry_the_spec_and_the_fixtures(dist: Dist) -> None:
+    names = set(zipfile.ZipFile(dist.wheel).namelist())
     assert "dnc_kit/_data/openapi.yaml" in names
     assert "dnc_kit/_data/fixtures/normalization.json" in names
     assert "dnc_cli/main.py" in names
-    with tarfile.open(installed.sdist) as sdist:
+    with tarfile.open(dist.sdist) as sdist:
         members = {
             Path(name).relative_to(Path(name).parts[0]).as_posix()
             for name in sdist.getnames()

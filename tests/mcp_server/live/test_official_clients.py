@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from .processes import (
     CONFORMANCE,
@@ -30,6 +31,8 @@ from .processes import (
     reference_server,
     server_env,
 )
+
+pytestmark = pytest.mark.e2e
 
 BASELINE = Path(__file__).with_name("conformance-baseline.yml")
 APPLY_TO_ANY_SERVER = {
