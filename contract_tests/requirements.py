@@ -70,6 +70,8 @@ BY_TEST: dict[str, Requirement] = {
     "test_another_team_cannot_see_an_entry_through_check": R(seeds.ISOLATION_CHECK),
     "test_another_teams_list_does_not_show_the_entries": R(seeds.ISOLATION_LIST),
     "test_two_teams_can_each_add_the_same_url": R(seeds.ISOLATION_ADD),
+    "test_a_batch_adds_a_url_another_team_holds_for_its_own_team": R(seeds.ISOLATION_BATCH),
+    "test_no_error_answer_carries_another_teams_data": R(seeds.ISOLATION_DATA),
     # list
     "test_list_returns_the_newest_entries_first": R(seeds.LIST_ORDER, ("list-order-ties",)),
     "test_list_pages_with_limit_and_offset": R(f"{seeds.LIST_PAGING} and {seeds.LIST_ECHO}"),

@@ -87,6 +87,14 @@ ISOLATION_CHECK = (
 )
 ISOLATION_LIST = '"Team Isolation: Only see DNC entries belonging to your team" (List DNC entries)'
 ISOLATION_ADD = '"Team Isolation: DNC entries only visible to your team" (Add single DNC entry)'
+ISOLATION_BATCH = (
+    '"Team Isolation: All entries scoped to your team" (Add batch DNC entries) and "Team '
+    'Isolation: DNC entries only visible to your team" (Add single DNC entry)'
+)
+ISOLATION_DATA = (
+    '"Team Isolation: DNC entries only visible to your team" (Add single DNC entry) and "Team '
+    'Authorization: You can only delete DNC entries belonging to your team" (Delete DNC entry)'
+)
 CACHE_ADD = (
     '"Cache Invalidation: Automatically updates cache for instant checks" (Add single DNC entry)'
 )

@@ -41,3 +41,14 @@ def test_another_teams_list_does_not_show_the_entries(ctx: Ctx, owned: Owned, ow
 def test_two_teams_can_each_add_the_same_url(ctx: Ctx, first: str) -> None:
     ctx.b  # noqa: B018 - "not measured" without a second key
     isolation.same_url_two_teams_conformance(ctx, first)
+
+
+@pytest.mark.parametrize("first", TEAMS, ids=TEAM_IDS)
+def test_a_batch_adds_a_url_another_team_holds_for_its_own_team(ctx: Ctx, first: str) -> None:
+    ctx.b  # noqa: B018 - "not measured" without a second key
+    isolation.batch_same_url_two_teams_conformance(ctx, first)
+
+
+@pytest.mark.parametrize("team", TEAMS, ids=TEAM_IDS)
+def test_no_error_answer_carries_another_teams_data(ctx: Ctx, owned: Owned, team: str) -> None:
+    isolation.error_answers_keep_to_their_team_conformance(ctx, team, owned(ctx.other(team)))

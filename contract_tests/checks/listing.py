@@ -82,7 +82,17 @@ def list_newest_first_conformance(ctx: Ctx, ours: list[dict[str, Any]]) -> None:
 
 
 def list_total_conformance(ctx: Ctx) -> None:
-    for params in ({"limit": 2}, {"limit": 1, "offset": 1}, {}):
+    """`total` is the number of entries in this page: on full pages and on partial ones (the
+    last page, and a limit above the list's length), where a server echoing `limit` shows."""
+    whole = ctx.a.list(limit=LIST_LIMIT_MAX)
+    _, everything = _page(whole, seeds.LIST_TOTAL)
+    n = len(everything)
+    pages: list[dict[str, int]] = [{"limit": 2}, {"limit": 1, "offset": 1}, {}]
+    if n < LIST_LIMIT_MAX - 3:
+        pages.append({"limit": n + 3})  # one page holding the whole (shorter) list
+    if n:
+        pages.append({"limit": 5, "offset": n - 1})  # the last page: one entry
+    for params in pages:
         ex = ctx.a.list(**params)
         data, entries = _page(ex, seeds.LIST_TOTAL)
         if data.get("total") != len(entries):

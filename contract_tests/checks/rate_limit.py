@@ -318,13 +318,20 @@ def read_spec(ctx: Ctx, team: str) -> Spec:
     return Spec(team, "read", seeds.RATE_READ, spend)
 
 
+# Entries per batch of the batch-limit burst: the limit counts requests, whatever their size,
+# so a server counting entries shows (10 batches of 3 are 30 entries).
+BATCH_BURST_ENTRIES = 3
+
+
 def batch_spec(ctx: Ctx, team: str) -> Spec:
-    """Batches of one team holding one invalid URL each (nothing is created)."""
+    """Batches of one team holding BATCH_BURST_ENTRIES invalid URLs each (nothing is
+    created)."""
     client = ctx.client(team)
     marker = ctx.config.marker
 
     def spend(i: int) -> Exchange:
-        return client.batch([f"{marker}-invalid-{team.lower()}-{i}"], paced=False, retry_429=False)
+        urls = [f"{marker}-invalid-{team.lower()}-{i}-{k}" for k in range(BATCH_BURST_ENTRIES)]
+        return client.batch(urls, paced=False, retry_429=False)
 
     return Spec(team, "batch", seeds.RATE_BATCH, spend)
 

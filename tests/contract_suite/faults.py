@@ -677,12 +677,18 @@ class Fault:
 def F(
     name: str,
     behaviour: str,
-    select: str,
+    select: str | tuple[str, ...],
     killers: set[str],
     wrapper: AppWrapper | None = None,
     **settings: Any,
 ) -> Fault:
-    args = tuple(select.split(" ", 1)) if select.startswith(("-m", "-k")) else ("-m", select)
+    """`select`: a marker expression, "-m <expr>" / "-k <expr>", or the pytest args as a tuple."""
+    if isinstance(select, tuple):
+        args = select
+    elif select.startswith(("-m", "-k")):
+        args = tuple(select.split(" ", 1))
+    else:
+        args = ("-m", select)
     window_s = WINDOW_S
     if select == "rate_limit":  # only the scenarios the killers need: each one waits out windows
         tests = sorted({k.partition("[")[0] for k in killers})
@@ -694,9 +700,14 @@ def F(
 
 
 def catalogue() -> list[Fault]:
-    from . import faults_schemathesis, faults_team_b
+    from . import faults_edges, faults_schemathesis, faults_team_b
 
-    return _documented_behaviours() + faults_schemathesis.catalogue(F) + faults_team_b.catalogue(F)
+    return (
+        _documented_behaviours()
+        + faults_schemathesis.catalogue(F)
+        + faults_team_b.catalogue(F)
+        + faults_edges.catalogue(F)
+    )
 
 
 def _documented_behaviours() -> list[Fault]:

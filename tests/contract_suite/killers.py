@@ -36,3 +36,10 @@ def st(check: str) -> str:
 def team_b(test: str) -> str:
     """The team-B half of a per-team test."""
     return f"{test}[team_B]"
+
+
+BATCH_OTHER_TEAM = "test_a_batch_adds_a_url_another_team_holds_for_its_own_team"
+ERROR_LEAK = "test_no_error_answer_carries_another_teams_data"
+TOTAL = "test_list_total_counts_the_entries_of_this_page_only"
+LIMIT_1000 = "test_list_honours_limit_1000_with_more_than_1000_entries"
+RETRY_SPREAD = "test_a_retry_at_reset_time_after_spread_out_traffic_is_admitted"
