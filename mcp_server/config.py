@@ -5,23 +5,34 @@ from __future__ import annotations
 import argparse
 import enum
 import ipaddress
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from dnc_client.retry import DEFAULT_MAX_WAIT_S
-from dnc_client.spec import DEFAULT_WINDOW_S
+from dnc_kit.contract import DEFAULT_WINDOW_S
+from dnc_kit.redaction import redact_url
+from dnc_kit.settings import (
+    SettingsError,
+    default_data_dir,
+    non_negative_seconds,
+    positive_seconds,
+    read_environment,
+)
+from dnc_kit.settings import redis_url as check_redis_url
+from mcp_server.access import (
+    DEFAULT_MAX_SESSIONS,
+    DEFAULT_MAX_SESSIONS_PER_CREDENTIAL,
+    DEFAULT_SESSION_IDLE_S,
+)
 from mcp_server.deletion.approval import DEFAULT_APPROVAL_TTL_S
 from mcp_server.deletion.tokens import DEFAULT_TOKEN_TTL_S
 from mcp_server.errors import ConfigError
-from reference_server.local import default_data_dir  # one data dir for `dnc mcp` and the CLI
 
 __all__ = ["HOST", "McpConfig", "ToolMode", "default_data_dir", "is_loopback", "parse_config"]
 
 HOST = "127.0.0.1"  # the default: loopback only
-MIN_STATE_SECRET_BYTES = 32
 
 
 class ToolMode(enum.Enum):
@@ -55,6 +66,10 @@ class McpConfig:
     prefer_url_elicitation: bool = False
     approval_ttl_s: float = DEFAULT_APPROVAL_TTL_S
     approval_port: int = 0  # stdio mode: the approval page's loopback port (0: any free one)
+    mcp_token: str | None = None  # single-team HTTP: the bearer callers must send
+    max_sessions: int = DEFAULT_MAX_SESSIONS  # open MCP sessions in total
+    max_sessions_per_credential: int = DEFAULT_MAX_SESSIONS_PER_CREDENTIAL
+    session_idle_s: float = DEFAULT_SESSION_IDLE_S  # a session idle this long is closed
 
     @property
     def multi_tenant(self) -> bool:
@@ -65,8 +80,11 @@ class McpConfig:
 
     def __repr__(self) -> str:
         key = "set" if self.api_key else "unset"
+        token = "set" if self.mcp_token else "unset"
         return (
-            f"McpConfig(base_url={self.base_url!r}, api_key={key}, mode={self.mode.value},"
+            f"McpConfig(base_url={redact_url(self.base_url) if self.base_url else None!r},"
+            f" api_key={key},"
+            f" mcp_token={token}, mode={self.mode.value},"
             f" transport={self.transport}, host={self.host!r}, multi_tenant={self.multi_tenant},"
             f" redis={'set' if self.redis_url else 'unset'}, audit_path={str(self.audit_path)!r})"
         )
@@ -91,7 +109,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--transport", choices=["stdio", "streamable-http"], default="stdio")
     parser.add_argument("--host", default=HOST, help="streamable-http address (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8000, help="streamable-http port")
+    parser.add_argument(
+        "--port", type=int, default=8000, help="streamable-http port (0: any free port)"
+    )
     parser.add_argument(
         "--allow-non-loopback",
         action="store_true",
@@ -153,16 +173,38 @@ def _parser() -> argparse.ArgumentParser:
     )
     modes.add_argument("--no-delete", action="store_true", help="offer everything but dnc_delete")
     parser.add_argument("--audit-log", type=Path, help="JSONL audit log (DNC_MCP_AUDIT_LOG)")
-    parser.add_argument("--data-dir", type=Path, help="embedded backend data (DNC_MCP_DATA_DIR)")
+    parser.add_argument("--data-dir", type=Path, help="embedded backend data (DNC_DATA_DIR)")
     parser.add_argument(
         "--rate-window",
-        type=float,
         help=f"rate-limit window in seconds (DNC_RATE_WINDOW_S, default {DEFAULT_WINDOW_S:g})",
     )
     parser.add_argument(
         "--max-wait",
-        type=float,
         help=f"longest wait for rate limits in seconds (default {DEFAULT_MAX_WAIT_S:g})",
+    )
+    parser.add_argument(
+        "--max-sessions",
+        type=int,
+        default=DEFAULT_MAX_SESSIONS,
+        help=f"streamable-http: open MCP sessions in total (default {DEFAULT_MAX_SESSIONS})",
+    )
+    parser.add_argument(
+        "--max-sessions-per-credential",
+        type=int,
+        default=DEFAULT_MAX_SESSIONS_PER_CREDENTIAL,
+        help=(
+            "streamable-http: open MCP sessions per key or token"
+            f" (default {DEFAULT_MAX_SESSIONS_PER_CREDENTIAL})"
+        ),
+    )
+    parser.add_argument(
+        "--session-idle-timeout",
+        type=float,
+        default=DEFAULT_SESSION_IDLE_S,
+        help=(
+            "streamable-http: close a session without requests for this many seconds"
+            f" (default {DEFAULT_SESSION_IDLE_S:g})"
+        ),
     )
     parser.add_argument(
         "--token-ttl",
@@ -173,43 +215,35 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _float_env(env: Mapping[str, str], name: str) -> float | None:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        return float(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number of seconds") from None
-
-
 def parse_config(argv: Sequence[str], environ: Mapping[str, str] | None = None) -> McpConfig:
     """Build the configuration; argparse exits on bad flags, ConfigError on bad settings."""
-    env = os.environ if environ is None else environ
     args = _parser().parse_args(list(argv))
-    base_url = env.get("DNC_BASE_URL", "").strip() or None
-    api_key = env.get("DNC_API_KEY", "").strip() or None
+    try:  # flag > environment > default, each value checked once by dnc_kit.settings
+        env = read_environment(environ)
+        window = (
+            env.window_s
+            if args.rate_window is None
+            else positive_seconds(args.rate_window, "--rate-window")
+        )
+        max_wait = (
+            (DEFAULT_MAX_WAIT_S if env.mcp_max_wait_s is None else env.mcp_max_wait_s)
+            if args.max_wait is None
+            else non_negative_seconds(args.max_wait, "--max-wait")
+        )
+    except SettingsError as error:
+        raise ConfigError(str(error)) from None
+    base_url, api_key = env.base_url, env.api_key
     if base_url is not None and api_key is None and args.transport != "streamable-http":
         raise ConfigError(
             "DNC_BASE_URL is set but DNC_API_KEY is not: set the team's API key (or serve many"
             " teams with --transport streamable-http, each request bringing its own key)"
         )
-    if base_url is not None and not base_url.startswith(("http://", "https://")):
-        raise ConfigError("DNC_BASE_URL must start with http:// or https://")
-    data_dir = args.data_dir or (
-        Path(env["DNC_MCP_DATA_DIR"]) if env.get("DNC_MCP_DATA_DIR") else default_data_dir()
-    )
-    audit_path = args.audit_log or (
-        Path(env["DNC_MCP_AUDIT_LOG"])
-        if env.get("DNC_MCP_AUDIT_LOG")
-        else data_dir / "mcp-audit.jsonl"
-    )
-    window = args.rate_window or _float_env(env, "DNC_RATE_WINDOW_S") or DEFAULT_WINDOW_S
-    max_wait = args.max_wait or _float_env(env, "DNC_MCP_MAX_WAIT_S") or DEFAULT_MAX_WAIT_S
-    if window <= 0 or max_wait < 0 or args.token_ttl <= 0:
-        raise ConfigError("--rate-window and --token-ttl must be positive, --max-wait >= 0")
-    if not 0 < args.port < 65536:
-        raise ConfigError("--port must be 1-65535")
+    data_dir = args.data_dir or env.data_dir
+    audit_path = args.audit_log or env.mcp_audit_log or data_dir / "mcp-audit.jsonl"
+    if args.token_ttl <= 0:
+        raise ConfigError("--token-ttl must be positive")
+    if not 0 <= args.port < 65536:
+        raise ConfigError("--port must be 0-65535 (0: any free port, logged at start)")
     if not 0 <= args.approval_port < 65536:
         raise ConfigError("--approval-port must be 0-65535")
     if args.approval_ttl <= 0:
@@ -230,12 +264,32 @@ def parse_config(argv: Sequence[str], environ: Mapping[str, str] | None = None) 
         raise ConfigError("--public-url must start with http:// or https://")
     if args.stateless and args.transport != "streamable-http":
         raise ConfigError("--stateless applies to --transport streamable-http only")
-    state_secret = env.get("DNC_MCP_STATE_SECRET", "").strip() or None
-    if state_secret is not None and len(state_secret.encode()) < MIN_STATE_SECRET_BYTES:
-        raise ConfigError(f"DNC_MCP_STATE_SECRET must be at least {MIN_STATE_SECRET_BYTES} bytes")
-    redis_url = args.redis_url or env.get("DNC_MCP_REDIS_URL", "").strip() or None
-    if redis_url is not None and not redis_url.startswith(("redis://", "rediss://", "unix://")):
-        raise ConfigError("the Redis URL must start with redis://, rediss:// or unix://")
+    if args.max_sessions < 1 or args.max_sessions_per_credential < 1:
+        raise ConfigError("--max-sessions and --max-sessions-per-credential must be at least 1")
+    if not args.session_idle_timeout > 0:
+        raise ConfigError("--session-idle-timeout must be a positive number of seconds")
+    mcp_token = env.mcp_token
+    if mcp_token is not None and any(c.isspace() for c in mcp_token):
+        raise ConfigError("DNC_MCP_TOKEN must not contain whitespace (it is sent as a bearer)")
+    if args.transport == "streamable-http":
+        single_team = base_url is None or api_key is not None
+        if mcp_token is not None and not single_team:
+            raise ConfigError(
+                "DNC_MCP_TOKEN is for a single-team server (DNC_API_KEY set); a multi-team"
+                " server takes each team's own DNC API key: unset DNC_MCP_TOKEN, or set"
+                " DNC_API_KEY to serve one team"
+            )
+        if single_team and mcp_token is None and not is_loopback(args.host):
+            raise ConfigError(
+                f"--host {args.host} is not a loopback address: a single-team server there needs"
+                " DNC_MCP_TOKEN, the bearer its callers must send (e.g. 32 random bytes, hex)"
+            )
+    state_secret = env.mcp_state_secret
+    try:
+        redis_url = check_redis_url(args.redis_url, "--redis-url") if args.redis_url else None
+    except SettingsError as error:
+        raise ConfigError(str(error)) from None
+    redis_url = redis_url or env.mcp_redis_url
     mode = (
         ToolMode.READ_ONLY
         if args.read_only
@@ -265,6 +319,10 @@ def parse_config(argv: Sequence[str], environ: Mapping[str, str] | None = None) 
         prefer_url_elicitation=args.prefer_url_elicitation,
         approval_ttl_s=args.approval_ttl,
         approval_port=args.approval_port,
+        mcp_token=mcp_token,
+        max_sessions=args.max_sessions,
+        max_sessions_per_credential=args.max_sessions_per_credential,
+        session_idle_s=args.session_idle_timeout,
     )
 
 

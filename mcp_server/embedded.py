@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 
+from dnc_kit.redaction import redact_url
 from reference_server.local import (
     DB_NAME,
     EMBEDDED_BASE_URL,
@@ -65,5 +66,8 @@ async def embedded_backend(
 async def remote_backend(base_url: str, api_key: str) -> AsyncIterator[Backend]:
     """A deployment reached over HTTP."""
     yield Backend(
-        base_url=base_url, api_key=api_key, transport=None, description=f"DNC API at {base_url}"
+        base_url=base_url,
+        api_key=api_key,
+        transport=None,
+        description=f"DNC API at {redact_url(base_url)}",  # logged: never a password
     )

@@ -8,26 +8,35 @@ configured `--allowed-hosts` / `--allowed-origins` are accepted.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import socket
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Literal
 
-import anyio
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
+from dnc_client import DncError, PermissionDeniedError, operations
+from dnc_kit import serving as edge
+from mcp_server.access import (
+    AccessMiddleware,
+    ApiKeyVerifier,
+    Authenticator,
+    SessionLimits,
+    StaticBearers,
+)
+from mcp_server.config import McpConfig, is_loopback
 from mcp_server.deletion.approval import ApprovalService, PageSecurity, approval_routes
 from mcp_server.deletion.approval.security import origin_of
-from mcp_server.config import McpConfig, is_loopback
+from mcp_server.errors import RequestKeyRejected
 from mcp_server.runtime import Running
-from mcp_server.tenancy import TeamKeyMiddleware
+from mcp_server.tenancy import RequestScopedApi, key_fingerprint
 
 __all__ = [
     "MCP_PATH",
+    "access_control",
     "bind",
     "build_http_app",
     "loopback_names",
@@ -83,13 +92,43 @@ def public_base_url(config: McpConfig, port: int) -> str:
     return f"http://{host}:{port}"
 
 
-def build_http_app(running: Running, config: McpConfig, port: int) -> ASGIApp:
-    """/mcp (with a bearer key per request when multi-tenant) and /approve/{id}."""
+def access_control(running: Running, config: McpConfig) -> Authenticator:
+    """Who may call /mcp: a team key the API accepts (multi-team), else the server's bearer.
+
+    Single-team: DNC_MCP_TOKEN when set (then the team's key is not a bearer: clients never
+    need the upstream key), else, on loopback only (`parse_config` insists), the team's key.
+    """
+    if running.multi_tenant:
+        api = running.deps.api
+        assert isinstance(api, RequestScopedApi)
+        factory = api.factory
+
+        async def probe(key: str) -> Literal["valid", "unknown", "unavailable"]:
+            try:  # the cheapest read there is; a refusal is a 401 (or 403) whatever the list
+                await factory.call(key, operations.list_page(1, 0))
+            except (RequestKeyRejected, PermissionDeniedError):
+                return "unknown"
+            except DncError:
+                return "unavailable"
+            return "valid"
+
+        verifier = ApiKeyVerifier(probe, key_fingerprint)
+        factory.on_rejected = verifier.reject
+        return verifier
+    if config.mcp_token is not None:
+        return StaticBearers([("mcp-token", config.mcp_token)], key_fingerprint)
+    return StaticBearers([("team-key", running.backend.api_key)], key_fingerprint)
+
+
+def build_http_app(running: Running, config: McpConfig, port: int) -> AccessMiddleware:
+    """/mcp behind `access_control` and the session caps, and /approve/{id} beside it."""
     app = running.server.streamable_http_app(
         streamable_http_path=MCP_PATH,
         stateless_http=config.stateless,
         transport_security=transport_security(config),
         host=config.host,
+        max_sessions=config.max_sessions,
+        session_idle_timeout=config.session_idle_s,
     )
     running.approvals.base_url = public_base_url(config, port)
     security = page_security(
@@ -100,77 +139,32 @@ def build_http_app(running: Running, config: McpConfig, port: int) -> ASGIApp:
         allowed_origins=config.allowed_origins,
     )
     app.router.routes.extend(approval_routes(running.approvals, security))
-    return TeamKeyMiddleware(app, path=MCP_PATH) if running.multi_tenant else app
+    sessions = SessionLimits(config.max_sessions_per_credential, config.session_idle_s)
+    return AccessMiddleware(app, access_control(running, config), path=MCP_PATH, sessions=sessions)
 
 
 def bind(host: str, port: int) -> socket.socket:
     """A listening socket on host:port (0: a free port), so the port is known before serving."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # IPPROTO_TCP, not the default 0: accepted connections inherit it, and asyncio turns
-    # Nagle's algorithm off only on sockets that say TCP; with 0, every keep-alive response
-    # after the first waits ~40 ms for the client's delayed ACK.
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host.strip("[]"), port))
-    sock.listen(128)
-    sock.setblocking(False)
-    return sock
+    return edge.bind_socket(host, port)
 
 
-def _uvicorn(app: ASGIApp, *, background: bool) -> Any:
-    import uvicorn
+async def serve_app(app: ASGIApp, sock: socket.socket, ready_message: str | None = None) -> None:
+    """`app` in the foreground on a bound socket, behind `dnc_kit.serving`'s edge (uvicorn
+    handles SIGINT/SIGTERM); logs through ours (stderr), no access log. Once it accepts
+    connections, `ready_message` is logged, then the readiness line names the MCP endpoint."""
 
-    class Server(uvicorn.Server):
-        """Says when it accepts connections; in the background it leaves signals alone."""
+    def ready(_url: str) -> None:
+        if ready_message is not None:
+            logger.info("%s", ready_message)
 
-        def __init__(self, config: uvicorn.Config) -> None:
-            super().__init__(config)
-            self.ready = anyio.Event()
-
-        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-            await super().startup(sockets=sockets)
-            self.ready.set()
-
-        @contextlib.contextmanager
-        def capture_signals(self) -> Iterator[None]:
-            if background:
-                yield
-            else:
-                with super().capture_signals():
-                    yield
-
-    return Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="auto"))
-
-
-async def serve_app(app: ASGIApp, sock: socket.socket, ready_message: str) -> None:
-    """uvicorn in the foreground on a bound socket (it handles SIGINT/SIGTERM); logs through
-    ours (stderr), no access log; `ready_message` is logged once it accepts connections."""
-    server = _uvicorn(app, background=False)
-
-    async def announce() -> None:
-        await server.ready.wait()
-        logger.info("%s", ready_message)
-
-    with sock:
-        async with anyio.create_task_group() as group:
-            group.start_soon(announce)
-            await server.serve(sockets=[sock])
-            group.cancel_scope.cancel()
+    await edge.serve(app, sock, path=MCP_PATH, on_ready=ready, lifespan="auto")
 
 
 @asynccontextmanager
 async def serving(app: ASGIApp, sock: socket.socket) -> AsyncIterator[None]:
     """`app` served in the background on `sock` until the block ends."""
-    server = _uvicorn(app, background=True)
-    with sock:
-        async with anyio.create_task_group() as group:
-            group.start_soon(server.serve, [sock])
-            with anyio.fail_after(30):
-                await server.ready.wait()
-            try:
-                yield
-            finally:
-                server.should_exit = True
+    async with edge.serving(app, sock):
+        yield
 
 
 @asynccontextmanager

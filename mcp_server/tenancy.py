@@ -1,32 +1,30 @@
 """Whose key a request acts with: the server's own (single-tenant) or the caller's (multi-tenant).
 
 Multi-tenant (`DNC_BASE_URL` set, `DNC_API_KEY` not, streamable HTTP): every MCP HTTP request
-must carry `Authorization: Bearer <the team's DNC API key>`; `TeamKeyMiddleware` answers 401
-without one. The key is put where the SDK keeps a request's credential (`auth_context_var`,
-which the SDK carries from the HTTP request to the tool call), so the SDK also binds sessions
-and `requestState` to it. `RequestScopedApi` then acts with that key for that request only:
+must carry `Authorization: Bearer <the team's DNC API key>`; `mcp_server.access` verifies it
+against the API (401 for a key the API refuses) and puts it where the SDK keeps a request's
+credential (`auth_context_var`, which the SDK carries from the HTTP request to the tool call),
+so the SDK also binds sessions and `requestState` to it. `RequestScopedApi` then acts with that
+key for that request only:
 each operation opens a client for the key, paced by the key's own budget (`PacingStates`,
-keyed by the key's fingerprint) over one shared connection pool, and closes it. The key is never
-stored, logged or echoed; the fingerprint stands for it in the audit log and in pacing.
+keyed by the key's fingerprint) over one shared connection pool, and closes it. Once the API
+answers 401 to a client, that client sends nothing more (a bulk tool stops at once instead of
+asking once per URL with a dead key), and the key is refused at the door (`on_rejected`). The
+key is never stored, logged or echoed; the fingerprint stands for it in the audit log and in
+pacing.
 """
 
 from __future__ import annotations
 
 import builtins
-import hashlib
-import json
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Final, Protocol, TypeVar
 
 import httpx
-from mcp.server.auth.middleware.auth_context import auth_context_var, get_access_token
-from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
-from mcp.server.auth.provider import AccessToken
-from starlette.authentication import AuthCredentials
-from starlette.types import ASGIApp, Receive, Scope, Send
+from mcp.server.auth.middleware.auth_context import get_access_token
 
 from dnc_client import AsyncDncClient, operations
 from dnc_client.bulk import CheckOutcome
@@ -35,6 +33,7 @@ from dnc_client.models import BatchResult, CheckResult, DncEntry, ListPage
 from dnc_client.operations import Operation
 from dnc_client.pacing import Clock, PacingStates, Sleep
 from dnc_client.progress import ProgressCallback
+from dnc_kit.fingerprints import FINGERPRINT_PREFIX, key_fingerprint
 from mcp_server.errors import RequestKeyRejected
 
 __all__ = [
@@ -45,96 +44,18 @@ __all__ = [
     "RequestScopedApi",
     "SingleTenant",
     "TeamDirectory",
-    "TeamKeyMiddleware",
     "Tenancy",
-    "bearer_key",
     "current_key",
     "key_fingerprint",
-    "unauthorized_body",
 ]
 
 T = TypeVar("T")
-FINGERPRINT_PREFIX: Final = "fp_"
-REALM: Final = "dnc-mcp"
-
-
-def key_fingerprint(key: str) -> str:
-    """A stable, non-reversible name for a key (audit log, pacing, session ownership).
-
-    API keys are long random strings, so a plain domain-separated SHA-256 cannot be inverted;
-    it is the same on every replica, so one team's records line up across them.
-    """
-    digest = hashlib.sha256(b"dnc-mcp/api-key-fingerprint/v1:" + key.encode()).hexdigest()
-    return FINGERPRINT_PREFIX + digest[:16]
-
-
-def bearer_key(headers: Mapping[str, str]) -> str | None:
-    """The key in `Authorization: Bearer <key>`, or None when there is none."""
-    value = headers.get("authorization", "")
-    scheme, _, key = value.partition(" ")
-    key = key.strip()
-    if scheme.lower() != "bearer" or not key or any(c.isspace() for c in key):
-        return None
-    return key
-
-
-def unauthorized_body() -> bytes:
-    return json.dumps(
-        {
-            "error": "unauthorized",
-            "message": (
-                "This MCP server serves many teams: send your team's DNC API key as"
-                " 'Authorization: Bearer <key>' on every request."
-            ),
-        }
-    ).encode()
-
-
-class TeamKeyMiddleware:
-    """Requires a bearer key on every request under `path`; other paths pass untouched."""
-
-    def __init__(self, app: ASGIApp, *, path: str = "/mcp") -> None:
-        self.app = app
-        self.path = path
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not _under(scope["path"], self.path):
-            await self.app(scope, receive, send)
-            return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        key = bearer_key(headers)
-        if key is None:
-            body = unauthorized_body()
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 401,
-                    "headers": [
-                        (b"content-type", b"application/json"),
-                        (b"content-length", str(len(body)).encode()),
-                        (b"www-authenticate", f'Bearer realm="{REALM}"'.encode()),
-                    ],
-                }
-            )
-            await send({"type": "http.response.body", "body": body})
-            return
-        user = AuthenticatedUser(AccessToken(token=key, client_id=key_fingerprint(key), scopes=[]))
-        scope = dict(scope, user=user, auth=AuthCredentials([]))
-        reset = auth_context_var.set(user)
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            auth_context_var.reset(reset)
-
-
-def _under(path: str, prefix: str) -> bool:
-    return path == prefix or path.startswith(prefix.rstrip("/") + "/")
 
 
 def current_key() -> str | None:
     """The key of the MCP request being served (multi-tenant), if any."""
     token = get_access_token()
-    return token.token if token is not None else None
+    return token.token if token is not None and token.token else None
 
 
 class TeamDirectory:
@@ -180,6 +101,32 @@ class _SharedTransport(httpx.AsyncBaseTransport):
         pass  # the factory closes the pool
 
 
+class _StopAfterUnauthorized(httpx.AsyncBaseTransport):
+    """One client's view of the pool: after the API answers 401, every further request of that
+    client is answered 401 here, unsent; a dead key costs one request, not one per URL."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self._inner = inner
+        self.refused = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.refused:
+            return httpx.Response(401, json=_NOT_SENT, request=request)
+        response = await self._inner.handle_async_request(request)
+        if response.status_code == 401:
+            self.refused = True
+        return response
+
+    async def aclose(self) -> None:
+        pass  # the factory closes the pool
+
+
+_NOT_SENT: Final = {
+    "error": "unauthorized",
+    "message": "not sent: the DNC API already refused this key",
+}
+
+
 class ApiFactory:
     """Opens a short-lived `AsyncDncClient` for a key, paced by that key's own budget."""
 
@@ -202,6 +149,8 @@ class ApiFactory:
         self._clock = clock
         self._sleep = sleep
         self.directory = directory or TeamDirectory()
+        # Told of every key the API refuses during a tool call (the door then refuses it too).
+        self.on_rejected: Callable[[str], None] | None = None
 
     def __repr__(self) -> str:
         return f"ApiFactory(base_url={self._base_url!r}, keys paced={self.paced_keys})"
@@ -211,26 +160,41 @@ class ApiFactory:
         """How many keys have a pacing budget here (one per fingerprint)."""
         return len(self._pacing)
 
-    @asynccontextmanager
-    async def open(self, key: str) -> AsyncIterator[AsyncDncClient]:
-        async with AsyncDncClient(
+    def _client(self, key: str, transport: httpx.AsyncBaseTransport) -> AsyncDncClient:
+        return AsyncDncClient(
             self._base_url,
             key,
-            transport=self._shared,
+            transport=transport,
             pacing=self._pacing.for_key(key_fingerprint(key)),
             max_wait_s=self._max_wait_s,
             clock=self._clock,
             sleep=self._sleep,
-        ) as client:
+        )
+
+    @asynccontextmanager
+    async def open(self, key: str) -> AsyncIterator[AsyncDncClient]:
+        async with self._client(key, _StopAfterUnauthorized(self._shared)) as client:
             yield client
 
+    def _rejected(self, key: str, status: int, code: str, message: str) -> RequestKeyRejected:
+        if self.on_rejected is not None:
+            self.on_rejected(key)
+        return RequestKeyRejected(status, code, message)
+
     async def run(self, key: str, work: Callable[[AsyncDncClient], Awaitable[T]]) -> T:
-        """`work` with a client for `key`; a rejected key says so for the caller's key, not ours."""
-        async with self.open(key) as client:
+        """`work` with a client for `key`; a rejected key says so for the caller's key, not ours.
+
+        A bulk operation reports a 401 per URL; once the API has refused the key, the whole
+        call is the refusal (its per-URL answers were never sent).
+        """
+        breaker = _StopAfterUnauthorized(self._shared)
+        async with self._client(key, breaker) as client:
             try:
                 result = await work(client)
             except AuthenticationError as error:
-                raise RequestKeyRejected(error.status, error.code, error.message) from None
+                raise self._rejected(key, error.status, error.code, error.message) from None
+        if breaker.refused:
+            raise self._rejected(key, 401, "unauthorized", "the DNC API refused this key")
         self.directory.learn(key_fingerprint(key), result)
         return result
 
@@ -253,7 +217,7 @@ class RequestScopedApi:
 
     def _key(self) -> str:
         key = current_key()
-        if key is None:  # TeamKeyMiddleware answers 401 first; this is a wiring fault
+        if key is None:  # AccessMiddleware answers 401 first; this is a wiring fault
             raise RequestKeyRejected(401, "unauthorized", "no API key on this request")
         return key
 

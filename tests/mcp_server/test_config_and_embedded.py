@@ -107,13 +107,15 @@ def test_a_public_server_takes_its_allow_lists_and_keeps_secrets_out_of_its_repr
         "https://app.example.com", "--public-url", "https://mcp.example.com/", "--stateless",
         "--redis-url", "redis://:hunter2@redis:6379/0",
     ]  # fmt: skip
-    config = parse_config(flags, environ={"DNC_MCP_STATE_SECRET": "s" * 40})
+    secrets = {"DNC_MCP_STATE_SECRET": "s" * 40, "DNC_MCP_TOKEN": "t" * 40}
+    config = parse_config(flags, environ=secrets)
     assert config.allowed_hosts == ("mcp.example.com", "mcp.example.com:443")
     assert config.allowed_origins == ("https://app.example.com",)
     assert config.public_url == "https://mcp.example.com"
     assert config.stateless is True
     assert "hunter2" not in repr(config)
     assert "s" * 40 not in repr(config)
+    assert "t" * 40 not in repr(config)
 
 
 def test_the_weaker_token_flow_is_opt_in() -> None:

@@ -10,9 +10,11 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 from mcp.types import CallToolResult
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dnc_client.testing import FakeSleep, FrozenClock
 from mcp_server.tenancy import ApiFactory, RequestScopedApi, key_fingerprint
@@ -45,6 +47,11 @@ def data(result: CallToolResult) -> dict[str, Any]:
     assert result.structured_content is not None
     content: dict[str, Any] = result.structured_content
     return content
+
+
+def open_sessions(hosting: Any) -> int:
+    """Sessions in the SDK's own table (its count is not public; this is a measurement)."""
+    return len(hosting.running.server.session_manager._server_instances)
 
 
 def factory_of(hosting: Any) -> ApiFactory:
@@ -148,21 +155,24 @@ async def test_a_session_opened_with_one_key_is_refused_to_another(tmp_path: Pat
     assert hijack.status_code == 404
 
 
-async def test_a_key_the_api_rejects_gets_a_tool_error_that_does_not_echo_it(
-    tmp_path: Path, era: str
+async def test_a_key_the_api_rejects_gets_401_before_any_session_and_is_not_echoed(
+    tmp_path: Path,
 ) -> None:
     clock = FrozenClock()
     wrong = "sk_live_not_a_real_team_key_5e5e5e"
     async with (
         reference_api(tmp_path, clock) as api,
         hosted(api, hosted_config(tmp_path, "one"), clock) as hosting,
-        team_client(hosting.url, wrong, mode=era) as client,
+        httpx.AsyncClient() as http,
     ):
-        result = await client.call_tool("dnc_check", {"url": "in/someone"})
-    assert result.is_error
-    text = result.model_dump_json()
-    assert "key this MCP request carried" in text
-    assert wrong not in text
+        headers = MCP_HEADERS | {"authorization": f"Bearer {wrong}"}
+        refused = [await http.post(hosting.url, json=INITIALIZE, headers=headers) for _ in range(3)]
+        sessions = open_sessions(hosting)
+    for response in refused:
+        assert response.status_code == 401
+        assert response.headers["www-authenticate"] == 'Bearer realm="dnc-mcp"'
+        assert wrong not in response.text
+    assert sessions == 0
 
 
 async def test_each_key_is_paced_on_its_own_budget(tmp_path: Path) -> None:
@@ -214,3 +224,126 @@ async def test_a_team_approves_a_deletion_on_the_page_with_its_key_held_only_in_
     [deleted] = [line for line in hosting.audit_lines() if line["outcome"] == "deleted"]
     assert deleted["key_fingerprint"] == key_fingerprint(KEY_A)
     assert deleted["team"] == "team_a"
+
+
+class Revocable:
+    """In front of the reference server: keys in `revoked` get the API's 401; every request's
+    key is noted in `seen`, so a test counts what reached the API."""
+
+    def __init__(self, app: ASGIApp, revoked: set[str], seen: list[str]) -> None:
+        self.app, self.revoked, self.seen = app, revoked, seen
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            auth = dict(scope["headers"]).get(b"authorization", b"").decode()
+            key = auth.removeprefix("Bearer ")
+            self.seen.append(key)
+            if key in self.revoked:
+                body = b'{"error": "unauthorized", "message": "Invalid API key"}'
+                start = {"type": "http.response.start", "status": 401, "headers": []}
+                await send(start | {"headers": [(b"content-type", b"application/json")]})
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
+
+
+@pytest.mark.e2e
+async def test_a_key_revoked_mid_session_stops_a_bulk_tool_at_once_and_then_the_door(
+    tmp_path: Path,
+) -> None:
+    clock = FrozenClock()
+    revoked: set[str] = set()
+    seen: list[str] = []
+    urls = [f"in/prospect-{i}" for i in range(200)]
+    async with reference_api(tmp_path, clock) as api:
+        api.add_middleware(Revocable, revoked=revoked, seen=seen)
+        async with (
+            hosted(api, hosted_config(tmp_path, "one"), clock) as hosting,
+            team_client(hosting.url, KEY_A, mode="legacy") as a,
+            httpx.AsyncClient() as http,
+        ):
+            data(await a.call_tool("dnc_add", {"url": "in/prospect-7"}))
+            revoked.add(KEY_A)
+            before = seen.count(KEY_A)
+            stopped = await a.call_tool("dnc_check_many", {"urls": urls})
+            during = seen.count(KEY_A) - before
+            door = await http.post(
+                hosting.url,
+                json=INITIALIZE,
+                headers=MCP_HEADERS | {"authorization": f"Bearer {KEY_A}"},
+            )
+            after = seen.count(KEY_A) - before
+    assert stopped.is_error
+    assert "key this MCP request carried" in stopped.model_dump_json()
+    assert during <= 2, f"{during} requests with a dead key (one per URL would be {len(urls)})"
+    assert door.status_code == 401  # refused at the door now, without asking the API again
+    assert after == during
+
+
+@pytest.mark.e2e
+async def test_300_junk_bearers_open_no_session_and_team_a_is_still_served(
+    tmp_path: Path,
+) -> None:
+    clock = FrozenClock()
+    config = hosted_config(tmp_path, "one", max_sessions=5)
+    async with (
+        reference_api(tmp_path, clock) as api,
+        hosted(api, config, clock) as hosting,
+        httpx.AsyncClient(limits=httpx.Limits(max_connections=50)) as http,
+    ):
+        statuses: list[int] = []
+
+        async def junk(i: int) -> None:
+            headers = MCP_HEADERS | {"authorization": f"Bearer junk-{i:04d}-{'x' * 24}"}
+            statuses.append(
+                (await http.post(hosting.url, json=INITIALIZE, headers=headers)).status_code
+            )
+
+        async with anyio.create_task_group() as group:
+            for i in range(300):
+                group.start_soon(junk, i)
+        junk_sessions = open_sessions(hosting)
+        async with team_client(hosting.url, KEY_A, mode="legacy") as a:
+            listed = data(await a.call_tool("dnc_list", {}))
+    assert statuses == [401] * 300
+    assert junk_sessions == 0
+    assert listed["entries"] == []
+
+
+@pytest.mark.e2e
+async def test_one_key_holds_at_most_its_share_of_sessions_and_idle_ones_close(
+    tmp_path: Path,
+) -> None:
+    clock = FrozenClock()
+    config = hosted_config(tmp_path, "one", max_sessions_per_credential=2, session_idle_s=1.0)
+    async with (
+        reference_api(tmp_path, clock) as api,
+        hosted(api, config, clock) as hosting,
+        httpx.AsyncClient() as http,
+    ):
+
+        async def initialize(key: str) -> httpx.Response:
+            headers = MCP_HEADERS | {"authorization": f"Bearer {key}"}
+            return await http.post(hosting.url, json=INITIALIZE, headers=headers)
+
+        first, second, third = [await initialize(KEY_A) for _ in range(3)]
+        other_team = await initialize(KEY_B)
+        await anyio.sleep(2.5)  # past the idle timeout and its slack
+        listing = {"jsonrpc": "2.0", "id": 2, "method": "tools/list"}
+        stale = await http.post(
+            hosting.url,
+            json=listing,
+            headers=MCP_HEADERS
+            | {
+                "authorization": f"Bearer {KEY_A}",
+                "mcp-session-id": first.headers["mcp-session-id"],
+                "mcp-protocol-version": "2025-11-25",
+            },
+        )
+        fresh = await initialize(KEY_A)
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert third.status_code == 429
+    assert "at most 2" in third.json()["error"]["message"]
+    assert other_team.status_code == 200
+    assert stale.status_code == 404  # the SDK closed the idle session
+    assert fresh.status_code == 200
