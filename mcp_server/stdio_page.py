@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 
 import anyio
 from anyio.abc import TaskStatus
+from mcp.server.mcpserver.exceptions import ToolError
 
 from mcp_server.deletion import ApprovalService
 from mcp_server.http_app import loopback_page
@@ -35,10 +36,17 @@ async def page_on_demand(approvals: ApprovalService, port: int = 0) -> AsyncIter
 
         async def start() -> str:
             async with lock:  # two first approvals at once start one page
-                if approvals.base_url is None:
+                if approvals.base_url is not None:
+                    return approvals.base_url
+                try:
                     base_url: str = await group.start(run_page)
-                    return base_url
-                return approvals.base_url
+                except OSError as error:
+                    raise ToolError(
+                        f"Nothing was deleted: the approval page could not be served on"
+                        f" 127.0.0.1:{port} ({error.strerror or error}). Tell the human to"
+                        " restart dnc mcp with another --approval-port."
+                    ) from None
+                return base_url
 
         approvals.start_page = start
         try:

@@ -18,6 +18,7 @@ from mcp.types import CallToolResult, ElicitRequestParams, ElicitResult, ErrorDa
 from mcp_server.config import ToolMode
 from mcp_server.deletion import DeletePolicy
 from mcp_server.deletion.tokens import TOKEN_PREFIX
+from mcp_server.tenancy import key_fingerprint
 from mcp_server.testing import Stack, StackFactory
 
 pytestmark = pytest.mark.anyio
@@ -260,8 +261,12 @@ async def test_delete_asks_the_human_and_deletes_after_a_yes(
     assert "https://linkedin.com/in/johnsmith" in question
     assert entry["$id"] in question
     assert "permanent" in question
-    assert stack.audit_lines()[-1]["outcome"] == "deleted"
-    assert stack.audit_lines()[-1]["confirmed_by"] == "elicitation"
+    last = stack.audit_lines()[-1]
+    assert last["outcome"] == "deleted"
+    assert last["confirmed_by"] == "elicitation"
+    assert last["channel"] == "form"
+    assert last["approver"] == key_fingerprint(stack.api_key)  # the human at this key's client
+    assert last["approved_at"] == "2025-11-18T10:00:00.000Z"
 
 
 @pytest.mark.parametrize(
@@ -328,6 +333,9 @@ async def test_in_token_mode_the_first_delete_call_only_previews(
     assert deleted["status"] == "deleted"
     outcomes = [line["outcome"] for line in stack.audit_lines()]
     assert outcomes == ["added", "confirmation_required", "deleted"]
+    last = stack.audit_lines()[-1]
+    assert (last["channel"], last["confirmed_by"]) == ("token", "confirmation_token")
+    assert last["approver"] == key_fingerprint(stack.api_key)
 
 
 async def test_a_token_is_single_use(make_stack: StackFactory, mode: str) -> None:

@@ -7,6 +7,8 @@ client has no elicitation, so `dnc_delete` answers with the link for the human.
 from __future__ import annotations
 
 import json
+import socket
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -15,7 +17,9 @@ from mcp import Client
 from mcp.types import CallToolResult
 
 from mcp_server.deletion.approval import APPROVED_ON_PAGE
-from mcp_server.testing import Stack, StackFactory
+from mcp_server.stdio_page import page_on_demand
+from mcp_server.tenancy import key_fingerprint
+from mcp_server.testing import Stack, StackFactory, open_stack
 
 from . import browser
 
@@ -104,7 +108,24 @@ async def test_approving_on_the_page_deletes_exactly_once_and_is_audited(
     assert line["approved_at"] == "2025-11-18T10:00:07.000Z"
     assert line["id"] == seen["entry"]["$id"]
     assert line["team"] == "team_a"
-    assert line["key_fingerprint"].startswith("fp_")
+    assert line["key_fingerprint"] == key_fingerprint(stack.api_key)
+    assert line["channel"] == "page"
+    assert line["approver"] is None  # loopback: whoever opened the link on this machine
+
+
+async def test_the_page_starts_with_the_first_approval_not_with_the_server(
+    make_stack: StackFactory,
+) -> None:
+    async with make_stack() as stack:
+        before = stack.approvals.base_url
+        link, _ = await request_link(stack)
+        started = stack.page_url
+        other, _ = await request_link(stack, "in/someone-else")
+        page = await browser.open_page(other)
+    assert before is None  # no web server for a session that never deletes
+    assert link.startswith(f"{started}/approve/apr_")
+    assert other.startswith(f"{started}/approve/apr_")  # one page for the whole session
+    assert page.status == 200
 
 
 async def test_declining_on_the_page_deletes_nothing(make_stack: StackFactory) -> None:
@@ -229,3 +250,23 @@ async def test_two_simultaneous_approvals_delete_once(make_stack: StackFactory) 
     assert sorted(statuses) == [200, 409, 409, 409, 409]
     assert sum(line["outcome"] == "deleted" for line in stack.audit_lines()) == 1
     assert json.dumps(stack.audit_lines()).count(stack.api_key) == 0
+
+
+async def test_a_taken_approval_port_is_a_clear_tool_error_on_the_first_delete(
+    tmp_path: Path,
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port: int = taken.getsockname()[1]
+        async with open_stack(tmp_path) as stack:
+            stack.approvals.start_page = None  # the stack's own page gives way to this one
+            async with page_on_demand(stack.approvals, port), Client(stack.server) as client:
+                await client.call_tool("dnc_add", {"url": "in/johnsmith"})
+                result = await client.call_tool("dnc_delete", {"url": "in/johnsmith"})
+            assert await on_list(stack, "in/johnsmith")
+    assert result.is_error
+    text = result.model_dump_json()
+    assert f"127.0.0.1:{port}" in text
+    assert "Nothing was deleted" in text
+    assert "Traceback" not in text
