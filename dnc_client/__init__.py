@@ -15,9 +15,21 @@ Bulk helpers, with progress callbacks: `iter_entries()` / `snapshot()` (the whol
 consistent under concurrent writers: `dnc_client.snapshot`), `check_many(urls)` (a snapshot
 matched locally or per-URL checks, by cost; never "not listed" for an error:
 `dnc_client.bulk`) and `add_many(urls)` (chunked, paced batches).
+
+Spellings in bulk checks: the four documented forms are matched against the snapshot
+directly. Any other spelling (`http://`, `?utm_...`/`?trk=` share links, `uk.`/`m.` hosts,
+`/details/...` sub-pages, padding) is grouped by shape, and the client asks the deployment
+about two listed URLs respelled in that shape; only when both come back listed with the
+snapshot's own `$id` are the other URLs of that shape matched locally (`dnc_client.shapes`).
+So a mixed export costs the snapshot plus two checks per shape, not one check per URL.
+
+Bulk runs use at most `bulk_share` (default 0.8) of each rate-limit bucket, so an agent's single
+check of the same team is still answered at once. A refused key (401/403) or an API that cannot
+be reached (`DncUnreachableError`, after a bounded retry of under 20 s) ends a bulk run with
+that error instead of failing every URL one by one.
 """
 
-from dnc_client.async_client import AsyncDncClient
+from dnc_client.async_client import DEFAULT_BULK_SHARE, AsyncDncClient
 from dnc_client.bulk import AddOutcome, CheckOutcome
 from dnc_client.errors import (
     AuthenticationError,
@@ -26,6 +38,7 @@ from dnc_client.errors import (
     DncApiError,
     DncConnectionError,
     DncError,
+    DncUnreachableError,
     InconsistentSnapshotError,
     InternalServerError,
     InvalidUrlError,
@@ -50,6 +63,7 @@ from dnc_client.retry import DEFAULT_MAX_WAIT_S
 from dnc_client.sync_client import DncClient
 
 __all__ = [
+    "DEFAULT_BULK_SHARE",
     "DEFAULT_MAX_WAIT_S",
     "AddOutcome",
     "AsyncDncClient",
@@ -67,6 +81,7 @@ __all__ = [
     "DncConnectionError",
     "DncEntry",
     "DncError",
+    "DncUnreachableError",
     "InconsistentSnapshotError",
     "InternalServerError",
     "InvalidUrlError",

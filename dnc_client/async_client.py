@@ -29,7 +29,7 @@ from dnc_client.bulk import (
     add_many_plan,
     check_many_plan,
 )
-from dnc_client.errors import DncError
+from dnc_client.errors import DncError, ends_bulk_run
 from dnc_client.models import BatchResult, CheckResult, DncEntry, ListPage
 from dnc_client.operations import Operation
 from dnc_client.pacing import AsyncPacer, Clock, PacingState, PacingTimeout, Sleep
@@ -38,12 +38,22 @@ from dnc_client.progress import BulkProgress, ProgressCallback, notify_async
 from dnc_client.retry import DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_WAIT_S
 from dnc_client.snapshot import SnapshotReader
 from dnc_kit.contract import BATCH_MAX_ENTRIES, BUCKET_LIMITS, DEFAULT_WINDOW_S, LIST_LIMIT_MAX
+from dnc_kit.redaction import redact_url
 
-__all__ = ["DEFAULT_CONCURRENCY", "DEFAULT_TIMEOUT_S", "AsyncDncClient", "request_headers"]
+__all__ = [
+    "CONNECT_TIMEOUT_S",
+    "DEFAULT_BULK_SHARE",
+    "DEFAULT_CONCURRENCY",
+    "DEFAULT_TIMEOUT_S",
+    "AsyncDncClient",
+    "request_headers",
+]
 
 T = TypeVar("T")
 
 DEFAULT_TIMEOUT_S = 15.0
+CONNECT_TIMEOUT_S = 4.0  # x DEFAULT_MAX_ATTEMPTS + back-off: an unreachable API ends in < 20 s
+DEFAULT_BULK_SHARE = 0.8  # a bulk run leaves a fifth of each bucket to single requests
 DEFAULT_CONCURRENCY = 8  # checks in flight at once; the pacer still spaces them per bucket
 
 
@@ -70,6 +80,7 @@ class AsyncDncClient:
         max_wait_s: float = DEFAULT_MAX_WAIT_S,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         timeout_s: float = DEFAULT_TIMEOUT_S,
+        bulk_share: float = DEFAULT_BULK_SHARE,
         clock: Clock = time.time,
         sleep: Sleep = anyio.sleep,
     ) -> None:
@@ -77,9 +88,13 @@ class AsyncDncClient:
             base_url=base_url.rstrip("/"),
             headers=request_headers(api_key),
             transport=transport,
-            timeout=timeout_s,
+            timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, CONNECT_TIMEOUT_S)),
             follow_redirects=False,
         )
+        if not 0 < bulk_share <= 1:
+            raise ValueError("bulk_share must be more than 0 and at most 1")
+        self.bulk_share = bulk_share
+        self._target = redact_url(base_url.rstrip("/"))
         self._clock = clock
         self._sleep = sleep
         self._policy = CallPolicy(max_attempts=max_attempts, max_wait_s=max_wait_s)
@@ -174,7 +189,9 @@ class AsyncDncClient:
         self, reader: SnapshotReader, progress: ProgressCallback | None
     ) -> AsyncIterator[DncEntry]:
         while (read := reader.next_read()) is not None:
-            for entry in reader.feed(await self.list(read.limit, read.offset)):
+            for entry in reader.feed(
+                await self._bulk(operations.list_page(read.limit, read.offset))
+            ):
                 yield entry
             message = f"{len(reader)} entries read in {reader.reads} requests"
             await notify_async(progress, BulkProgress("snapshot", len(reader), None, message))
@@ -200,9 +217,11 @@ class AsyncDncClient:
             await notify_async(progress, step.progress)
             return None
         if isinstance(step, ReadPage):
-            return await _captured(self.list(step.read.limit, step.read.offset))
+            return await _captured(
+                self._bulk(operations.list_page(step.read.limit, step.read.offset))
+            )
         if isinstance(step, AddBatch):
-            return await _captured(self.add_batch(step.urls))
+            return await _captured(self._bulk(operations.add_batch(step.urls)))
         return await self._check_each(step, progress, concurrency)
 
     async def _check_each(
@@ -211,11 +230,18 @@ class AsyncDncClient:
         results: builtins.list[CheckResult | DncError | None] = [None] * len(step.urls)
         limiter = anyio.Semaphore(max(1, concurrency))
         done = 0
+        fatal: builtins.list[DncError] = []  # an error that ends the run (`ends_bulk_run`)
 
         async def check_one(index: int) -> None:
             nonlocal done
             async with limiter:
-                results[index] = await _captured(self.check(step.urls[index]))
+                try:
+                    call = self._bulk(operations.check(step.urls[index]))
+                    results[index] = await _captured(call)
+                except DncError as error:
+                    fatal.append(error)
+                    group.cancel_scope.cancel()
+                    return
             done += 1
             total = len(step.urls)
             message = f"{done}/{total} URLs checked one by one"
@@ -224,18 +250,28 @@ class AsyncDncClient:
         async with anyio.create_task_group() as group:
             for index in range(len(step.urls)):
                 group.start_soon(check_one, index)
+        if fatal:
+            raise fatal[0]
         return [result for result in results if result is not None]
 
     # ---- carrying out a plan ---------------------------------------------------------------
 
-    async def call(self, operation: Operation[T]) -> T:
-        """Send `operation` with pacing and retries; its parsed `data`, or an error raised."""
+    async def _bulk(self, operation: Operation[T]) -> T:
+        return await self.call(operation, share=self.bulk_share)
+
+    async def call(self, operation: Operation[T], *, share: float = 1.0) -> T:
+        """Send `operation` with pacing and retries; its parsed `data`, or an error raised.
+
+        `share`: the part of the bucket's limit this call may use (bulk helpers pass
+        `bulk_share`, leaving the rest to single requests of other callers of the team)."""
         plan = call_plan(
             operation.operation_id,
             operation.bucket,
             state=self.pacer.state,
             clock=self._clock,
             policy=self._policy,
+            share=share,
+            target=self._target,
         )
         try:
             step = next(plan)
@@ -251,7 +287,7 @@ class AsyncDncClient:
 
     async def _execute(self, step: Step, operation: Operation[Any]) -> httpx.Response | None:
         if isinstance(step, Acquire):
-            await self.pacer.acquire(step.bucket)
+            await self.pacer.acquire(step.bucket, step.share)
             return None
         if isinstance(step, Send):
             return await self._http.request(
@@ -266,8 +302,11 @@ class AsyncDncClient:
 
 
 async def _captured(call: Awaitable[T]) -> T | DncError:
-    """The call's result, or the DncError it raised, as a value for a bulk plan."""
+    """The call's result, or the DncError it raised, as a value for a bulk plan; an error that
+    ends the whole run (a refused key, an unreachable API) is raised instead."""
     try:
         return await call
     except DncError as error:
+        if ends_bulk_run(error):
+            raise
         return error

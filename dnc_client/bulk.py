@@ -8,11 +8,15 @@ the async and the blocking client only carry the steps out (a failed request com
 one read per distinct URL, and the list's length is unknown until it has been read. So it reads
 the list while that stays cheaper: it stops once it has spent as many reads as the URLs still
 unmatched would cost one by one (the ski-rental rule: never more than twice the cheaper way),
-and then checks those URLs through the API. Only inputs whose normalization the documentation
-fixes (`dnc_client.normalize`) are matched locally; every other input is checked through the
-API. THE RULE: a person on the list is never reported as not on it. A URL is reported
-`onList: false` only by the API itself or by a complete, consistent snapshot; anything that
-went wrong is an error with `onList` unknown (None), never false.
+and then checks those URLs through the API. Inputs whose normalization the documentation fixes
+(`dnc_client.normalize`) are matched locally; every other spelling is grouped by shape
+(`dnc_client.shapes`), and a shape is matched locally only once the deployment has answered
+`PROBES_PER_SHAPE` listed URLs of that shape with the snapshot's own entries; the URLs of any
+other shape are checked through the API. THE RULE: a person on the list is never reported as
+not on it. A URL is reported `onList: false` only by the API itself or by a complete,
+consistent snapshot for a documented or confirmed spelling; anything that went wrong is an
+error with `onList` unknown (None), never false. A refused key or an unreachable API ends the
+run (`ends_bulk_run`): every further request would fail the same way.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from dnc_client.errors import (
 from dnc_client.models import BatchResult, CheckResult, DncEntry, ListPage, WireModel
 from dnc_client.normalize import documented_key, is_blank
 from dnc_client.progress import BulkProgress
+from dnc_client.shapes import Spelling, spell, spelling_of, username_of
 from dnc_client.snapshot import PageRead, SnapshotReader
 from dnc_kit.contract import BATCH_MAX_ENTRIES
 
@@ -54,6 +59,7 @@ __all__ = [
 
 BLANK_URL_ERROR: Final = "LinkedIn URL is required"
 SNAPSHOT_MIN_URLS: Final = 3  # below this, checks cost no more than a snapshot's reads
+PROBES_PER_SHAPE: Final = 2  # listed URLs checked per spelling shape before matching it locally
 MAX_SPLITS: Final = 6  # a batch refused with 400/413 is halved at most this often per call
 
 
@@ -137,24 +143,38 @@ def check_many_plan(
     urls: Sequence[str], *, page_size: int | None = None
 ) -> Generator[BulkStep, Any, list[CheckOutcome]]:
     keys = [None if is_blank(url) else documented_key(url) for url in urls]
+    spellings = [
+        None if key is not None or is_blank(url) else spelling_of(url)
+        for url, key in zip(urls, keys, strict=True)
+    ]
     wanted = {key for key in keys if key is not None}
+    wanted |= {spelling.key for spelling in spellings if spelling is not None}
     found: dict[str, DncEntry] = {}
     complete = False
+    confirmed: set[str] = set()
+    answers: dict[str, CheckResult | DncError] = {}
     if len(wanted) >= SNAPSHOT_MIN_URLS:
         reader = SnapshotReader() if page_size is None else SnapshotReader(page_size=page_size)
         complete = yield from _snapshot_matches(reader, wanted, found)
-    # Inputs outside the documented forms, and (after an abandoned snapshot) unmatched keys.
+        if complete:
+            confirmed = yield from _learn_shapes(urls, spellings, found, reader.entries, answers)
+    # Inputs outside the documented forms and the confirmed shapes, and (after an abandoned
+    # snapshot) unmatched keys, are checked through the API.
     ask: dict[str, None] = {}  # insertion-ordered set
-    for url, key in zip(urls, keys, strict=True):
+    for url, key, spelling in zip(urls, keys, spellings, strict=True):
         if is_blank(url) or (key is not None and (complete or key in found)):
             continue
-        ask[key if key is not None else url] = None
-    answers: dict[str, CheckResult | DncError] = {}
+        if spelling is not None and spelling.shape in confirmed:
+            continue
+        asked = key if key is not None else url
+        if asked not in answers:
+            ask[asked] = None
     if ask:
         results = yield CheckEach(tuple(ask))
-        answers = dict(zip(ask, results, strict=True))
+        answers.update(zip(ask, results, strict=True))
     return [
-        _outcome(url, key, found, complete, answers) for url, key in zip(urls, keys, strict=True)
+        _outcome(url, key, spelling, found, complete, confirmed, answers)
+        for url, key, spelling in zip(urls, keys, spellings, strict=True)
     ]
 
 
@@ -182,15 +202,78 @@ def _snapshot_matches(
     return True
 
 
+def _learn_shapes(
+    urls: Sequence[str],
+    spellings: Sequence[Spelling | None],
+    found: dict[str, DncEntry],
+    snapshot: Sequence[DncEntry],
+    answers: dict[str, CheckResult | DncError],
+) -> Generator[BulkStep, Any, set[str]]:
+    """The shapes the deployment answers like their documented form (`dnc_client.shapes`).
+
+    Each probe is a URL of the shape whose username the complete snapshot lists: an input
+    where there is one (its answer then also answers that input), else a listed username
+    respelled in the shape. A shape is confirmed only if every probe comes back listed with
+    the snapshot's own `$id`. A shape with no more URLs than probes is not learned: checking
+    its URLs costs no more.
+    """
+    shapes: dict[str, dict[str, Spelling]] = {}  # shape -> distinct inputs of that shape
+    for url, spelling in zip(urls, spellings, strict=True):
+        if spelling is not None:
+            shapes.setdefault(spelling.shape, {}).setdefault(url, spelling)
+    donors = [
+        (username, entry)
+        for entry in snapshot
+        if (username := username_of(documented_key(entry.url) or "")) is not None
+    ][: PROBES_PER_SHAPE * 4]
+    probes: dict[str, tuple[str, str]] = {}  # probe URL -> (shape, the $id it must answer)
+    for shape, inputs in shapes.items():
+        if len(inputs) <= PROBES_PER_SHAPE:
+            continue
+        chosen: dict[str, str] = {}
+        for url, spelling in inputs.items():
+            entry = found.get(spelling.key)
+            if entry is not None and entry.id not in chosen.values():
+                chosen[url] = entry.id
+            if len(chosen) == PROBES_PER_SHAPE:
+                break
+        template = next(iter(inputs.values()))
+        for username, entry in donors:
+            if len(chosen) == PROBES_PER_SHAPE:
+                break
+            if entry.id not in chosen.values():
+                chosen[spell(template, username)] = entry.id
+        if len(chosen) == PROBES_PER_SHAPE:
+            probes.update({url: (shape, entry_id) for url, entry_id in chosen.items()})
+    if not probes:
+        return set()
+    results: list[CheckResult | DncError] = yield CheckEach(tuple(probes))
+    verdicts: dict[str, bool] = {}
+    for (url, (shape, entry_id)), result in zip(probes.items(), results, strict=True):
+        answers[url] = result
+        same = (
+            isinstance(result, CheckResult)
+            and result.on_list
+            and result.entry is not None
+            and result.entry.id == entry_id
+        )
+        verdicts[shape] = verdicts.get(shape, True) and same
+    return {shape for shape, same in verdicts.items() if same}
+
+
 def _outcome(
     url: str,
     key: str | None,
+    spelling: Spelling | None,
     found: dict[str, DncEntry],
     complete: bool,
+    confirmed: set[str],
     answers: dict[str, CheckResult | DncError],
 ) -> CheckOutcome:
     if is_blank(url):
         return CheckOutcome(url=url, on_list=None, error=BLANK_URL_ERROR)
+    if spelling is not None and spelling.shape in confirmed:
+        key = spelling.key  # the deployment answered this shape like its documented form
     if key is not None and key in found:
         entry = found[key]
         return CheckOutcome(url=url, on_list=True, entry=entry, normalized_url=entry.url)

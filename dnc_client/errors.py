@@ -2,6 +2,7 @@
 
     DncError                         base; never carries the API key
     ├── DncConnectionError           no answer: connection refused, timeout, broken response
+    │   └── DncUnreachableError      no connection at all, after a short bounded retry
     ├── InconsistentSnapshotError    the list changed under a snapshot beyond repair
     └── DncApiError                  the API answered with an error status (status, code, message)
         ├── BadRequestError          400 (`invalid_request`)
@@ -30,6 +31,7 @@ __all__ = [
     "DncApiError",
     "DncConnectionError",
     "DncError",
+    "DncUnreachableError",
     "InconsistentSnapshotError",
     "InternalServerError",
     "InvalidUrlError",
@@ -37,6 +39,7 @@ __all__ = [
     "PayloadTooLargeError",
     "PermissionDeniedError",
     "RateLimitError",
+    "ends_bulk_run",
     "error_from_response",
 ]
 
@@ -47,6 +50,11 @@ class DncError(Exception):
 
 class DncConnectionError(DncError):
     """The API could not be reached or gave no usable answer."""
+
+
+class DncUnreachableError(DncConnectionError):
+    """No connection could be made to the API (refused, unknown host, connect timeout), even
+    after the short bounded retry: every further request would fail the same way."""
 
 
 class InconsistentSnapshotError(DncError):
@@ -104,6 +112,12 @@ class RateLimitError(DncApiError):
 
 class InternalServerError(DncApiError):
     """5xx: the API failed."""
+
+
+def ends_bulk_run(error: DncError) -> bool:
+    """An error that every further request of the run would meet too: a refused key (401,
+    403) or an unreachable API. The bulk helpers raise it instead of reporting it per URL."""
+    return isinstance(error, AuthenticationError | PermissionDeniedError | DncUnreachableError)
 
 
 _BY_STATUS: Final[Mapping[int, type[DncApiError]]] = {

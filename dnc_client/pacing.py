@@ -69,13 +69,15 @@ class PacingState:
         self._sent: dict[str, deque[float]] = {bucket: deque() for bucket in limits}
         self._blocked_until: dict[str, float] = {}
 
-    def delay(self, bucket: str, now: float) -> float:
-        """How long the next request in `bucket` would wait at `now`."""
+    def delay(self, bucket: str, now: float, share: float = 1.0) -> float:
+        """How long the next request in `bucket` would wait at `now`, using at most `share`
+        of the bucket's limit (a bulk run leaves the rest to single requests)."""
         sent = self._sent[bucket]
         while sent and sent[0] <= now - self.window_s:
             sent.popleft()
         blocked = self._blocked_until.get(bucket, 0.0) - now
-        return max(0.0, blocked, pacing_delay(sent, now, self.limits[bucket], self.window_s))
+        limit = max(1, int(self.limits[bucket] * share))
+        return max(0.0, blocked, pacing_delay(sent, now, limit, self.window_s))
 
     def record(self, bucket: str, now: float) -> None:
         """One request of `bucket` is being sent at `now`."""
@@ -136,17 +138,23 @@ class AsyncPacer:
         self._max_wait_s = max_wait_s
         self._locks = {bucket: anyio.Lock() for bucket in state.limits}
 
-    def delay(self, bucket: str) -> float:
-        return self.state.delay(bucket, self._clock())
+    def delay(self, bucket: str, share: float = 1.0) -> float:
+        return self.state.delay(bucket, self._clock(), share)
 
-    async def acquire(self, bucket: str) -> None:
-        """Wait until `bucket` has room, then count one request; PacingTimeout if too long."""
-        async with self._locks[bucket]:
-            while (delay := self.delay(bucket)) > 0:
-                if delay > self._max_wait_s:
-                    raise PacingTimeout(bucket, delay)
-                await self._sleep(delay)
-            self.state.record(bucket, self._clock())
+    async def acquire(self, bucket: str, share: float = 1.0) -> None:
+        """Wait until `bucket` has room, then count one request; PacingTimeout if too long.
+
+        No lock is held while sleeping: a single request (share 1) is not queued behind a bulk
+        run waiting for its smaller share."""
+        while True:
+            async with self._locks[bucket]:
+                delay = self.delay(bucket, share)
+                if delay <= 0:
+                    self.state.record(bucket, self._clock())
+                    return
+            if delay > self._max_wait_s:
+                raise PacingTimeout(bucket, delay)
+            await self._sleep(delay)
 
 
 class SyncPacer:
@@ -166,14 +174,17 @@ class SyncPacer:
         self._max_wait_s = max_wait_s
         self._locks = {bucket: threading.Lock() for bucket in state.limits}
 
-    def delay(self, bucket: str) -> float:
-        return self.state.delay(bucket, self._clock())
+    def delay(self, bucket: str, share: float = 1.0) -> float:
+        return self.state.delay(bucket, self._clock(), share)
 
-    def acquire(self, bucket: str) -> None:
+    def acquire(self, bucket: str, share: float = 1.0) -> None:
         """Wait until `bucket` has room, then count one request; PacingTimeout if too long."""
-        with self._locks[bucket]:
-            while (delay := self.delay(bucket)) > 0:
-                if delay > self._max_wait_s:
-                    raise PacingTimeout(bucket, delay)
-                self._sleep(delay)
-            self.state.record(bucket, self._clock())
+        while True:
+            with self._locks[bucket]:
+                delay = self.delay(bucket, share)
+                if delay <= 0:
+                    self.state.record(bucket, self._clock())
+                    return
+            if delay > self._max_wait_s:
+                raise PacingTimeout(bucket, delay)
+            self._sleep(delay)

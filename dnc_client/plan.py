@@ -25,6 +25,7 @@ from dnc_client.errors import (
     DncApiError,
     DncConnectionError,
     DncError,
+    DncUnreachableError,
     InternalServerError,
     RateLimitError,
     error_from_response,
@@ -43,6 +44,7 @@ __all__ = ["Acquire", "CallPolicy", "Plan", "Send", "Sleep", "Step", "call_plan"
 @dataclass(frozen=True)
 class Acquire:
     bucket: str
+    share: float = 1.0  # the part of the bucket this call may use (bulk runs leave room)
 
 
 @dataclass(frozen=True)
@@ -68,13 +70,20 @@ class CallPolicy:
 
 
 def call_plan(
-    operation_id: str, bucket: str, *, state: PacingState, clock: Clock, policy: CallPolicy
+    operation_id: str,
+    bucket: str,
+    *,
+    state: PacingState,
+    clock: Clock,
+    policy: CallPolicy,
+    share: float = 1.0,
+    target: str = "the API",
 ) -> Plan:
     attempt = 0
     while True:
         attempt += 1
         try:
-            yield Acquire(bucket)
+            yield Acquire(bucket, share)
         except PacingTimeout as exc:
             raise RateLimitError(
                 429,
@@ -86,8 +95,8 @@ def call_plan(
         error: DncError
         try:
             response: httpx.Response = yield Send()
-        except httpx.ConnectError as exc:
-            failure, error = Failure.NOT_SENT, _connection_error(exc)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            failure, error = Failure.NOT_SENT, _unreachable(exc, target)
         except httpx.TransportError as exc:
             failure, error = Failure.AMBIGUOUS, _connection_error(exc)
         else:
@@ -137,6 +146,13 @@ def _observe_headers(state: PacingState, bucket: str, headers: httpx.Headers, no
 def _connection_error(exc: httpx.TransportError) -> DncConnectionError:
     # httpx messages name the host at most; the Authorization header never appears in them.
     return DncConnectionError(f"{type(exc).__name__}: could not complete the request")
+
+
+def _unreachable(exc: httpx.TransportError, target: str) -> DncUnreachableError:
+    return DncUnreachableError(
+        f"{target} could not be reached ({type(exc).__name__}): is the server running, and is"
+        " DNC_BASE_URL right?"
+    )
 
 
 def _json_or_none(response: httpx.Response) -> object:

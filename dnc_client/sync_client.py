@@ -15,7 +15,12 @@ from typing import Any, Self, TypeVar
 import httpx
 
 from dnc_client import operations
-from dnc_client.async_client import DEFAULT_TIMEOUT_S, request_headers
+from dnc_client.async_client import (
+    CONNECT_TIMEOUT_S,
+    DEFAULT_BULK_SHARE,
+    DEFAULT_TIMEOUT_S,
+    request_headers,
+)
 from dnc_client.bulk import (
     AddBatch,
     AddOutcome,
@@ -26,7 +31,7 @@ from dnc_client.bulk import (
     add_many_plan,
     check_many_plan,
 )
-from dnc_client.errors import DncError
+from dnc_client.errors import DncError, ends_bulk_run
 from dnc_client.models import BatchResult, CheckResult, DncEntry, ListPage
 from dnc_client.operations import Operation
 from dnc_client.pacing import Clock, PacingState, PacingTimeout, SyncPacer, SyncSleep
@@ -35,6 +40,7 @@ from dnc_client.progress import BulkProgress, ProgressCallback, notify
 from dnc_client.retry import DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_WAIT_S
 from dnc_client.snapshot import SnapshotReader
 from dnc_kit.contract import BATCH_MAX_ENTRIES, BUCKET_LIMITS, DEFAULT_WINDOW_S, LIST_LIMIT_MAX
+from dnc_kit.redaction import redact_url
 
 __all__ = ["DncClient"]
 
@@ -56,6 +62,7 @@ class DncClient:
         max_wait_s: float = DEFAULT_MAX_WAIT_S,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         timeout_s: float = DEFAULT_TIMEOUT_S,
+        bulk_share: float = DEFAULT_BULK_SHARE,
         clock: Clock = time.time,
         sleep: SyncSleep = time.sleep,
     ) -> None:
@@ -63,9 +70,13 @@ class DncClient:
             base_url=base_url.rstrip("/"),
             headers=request_headers(api_key),
             transport=transport,
-            timeout=timeout_s,
+            timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, CONNECT_TIMEOUT_S)),
             follow_redirects=False,
         )
+        if not 0 < bulk_share <= 1:
+            raise ValueError("bulk_share must be more than 0 and at most 1")
+        self.bulk_share = bulk_share
+        self._target = redact_url(base_url.rstrip("/"))
         self._clock = clock
         self._sleep = sleep
         self._policy = CallPolicy(max_attempts=max_attempts, max_wait_s=max_wait_s)
@@ -155,7 +166,7 @@ class DncClient:
         self, reader: SnapshotReader, progress: ProgressCallback | None
     ) -> Iterator[DncEntry]:
         while (read := reader.next_read()) is not None:
-            yield from reader.feed(self.list(read.limit, read.offset))
+            yield from reader.feed(self._bulk(operations.list_page(read.limit, read.offset)))
             message = f"{len(reader)} entries read in {reader.reads} requests"
             notify(progress, BulkProgress("snapshot", len(reader), None, message))
 
@@ -173,12 +184,14 @@ class DncClient:
             notify(progress, step.progress)
             return None
         if isinstance(step, ReadPage):
-            return _captured(lambda: self.list(step.read.limit, step.read.offset))
+            return _captured(
+                lambda: self._bulk(operations.list_page(step.read.limit, step.read.offset))
+            )
         if isinstance(step, AddBatch):
-            return _captured(lambda: self.add_batch(step.urls))
+            return _captured(lambda: self._bulk(operations.add_batch(step.urls)))
         results: builtins.list[CheckResult | DncError] = []
         for url in step.urls:
-            results.append(_captured(lambda url=url: self.check(url)))  # type: ignore[misc]
+            results.append(_captured(lambda url=url: self._bulk(operations.check(url))))  # type: ignore[misc]
             total = len(step.urls)
             message = f"{len(results)}/{total} URLs checked one by one"
             notify(progress, BulkProgress("check", len(results), total, message))
@@ -186,14 +199,22 @@ class DncClient:
 
     # ---- carrying out a plan ---------------------------------------------------------------
 
-    def call(self, operation: Operation[T]) -> T:
-        """Send `operation` with pacing and retries; its parsed `data`, or an error raised."""
+    def _bulk(self, operation: Operation[T]) -> T:
+        return self.call(operation, share=self.bulk_share)
+
+    def call(self, operation: Operation[T], *, share: float = 1.0) -> T:
+        """Send `operation` with pacing and retries; its parsed `data`, or an error raised.
+
+        `share`: the part of the bucket's limit this call may use (bulk helpers pass
+        `bulk_share`, leaving the rest to single requests of other callers of the team)."""
         plan = call_plan(
             operation.operation_id,
             operation.bucket,
             state=self.pacer.state,
             clock=self._clock,
             policy=self._policy,
+            share=share,
+            target=self._target,
         )
         try:
             step = next(plan)
@@ -209,7 +230,7 @@ class DncClient:
 
     def _execute(self, step: Step, operation: Operation[Any]) -> httpx.Response | None:
         if isinstance(step, Acquire):
-            self.pacer.acquire(step.bucket)
+            self.pacer.acquire(step.bucket, step.share)
             return None
         if isinstance(step, Send):
             return self._http.request(
@@ -224,8 +245,11 @@ class DncClient:
 
 
 def _captured(call: Callable[[], T]) -> T | DncError:
-    """The call's result, or the DncError it raised, as a value for a bulk plan."""
+    """The call's result, or the DncError it raised, as a value for a bulk plan; an error that
+    ends the whole run (a refused key, an unreachable API) is raised instead."""
     try:
         return call()
     except DncError as error:
+        if ends_bulk_run(error):
+            raise
         return error

@@ -14,8 +14,8 @@ from dnc_client.retry import (
     rate_limit_delay,
     should_retry,
 )
-from dnc_kit.contract import OPERATION_BUCKETS
 from dnc_client.testing import FakeSleep, FrozenClock
+from dnc_kit.contract import OPERATION_BUCKETS
 
 OPERATIONS = sorted(OPERATION_BUCKETS)
 REPLAY_SAFE = {"checkDncStatus", "listDncEntries", "addDncEntry"}
