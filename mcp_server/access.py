@@ -66,8 +66,10 @@ VERIFIED_TTL_S: Final = 60.0  # a key the API accepted is trusted this long with
 REJECTED_TTL_S: Final = 30.0  # a key the API refused is refused this long without asking again
 VERIFY_CACHE_MAX: Final = 10_000  # keys remembered (least recently used forgotten first)
 VERIFY_CONCURRENCY: Final = 8  # verifications in flight at once: a flood of junk waits its turn
-DEFAULT_MAX_SESSIONS: Final = 1_000  # open MCP sessions in total (the SDK enforces it)
-DEFAULT_MAX_SESSIONS_PER_CREDENTIAL: Final = 20  # open MCP sessions per credential
+DEFAULT_MAX_SESSIONS: Final = 10_000  # open MCP sessions in total (the SDK enforces it)
+# Per credential: many agents of one team share a key (and clients rarely end sessions), but
+# no one credential may take the whole table from the others.
+DEFAULT_MAX_SESSIONS_PER_CREDENTIAL: Final = 200
 DEFAULT_SESSION_IDLE_S: Final = 900.0  # a session without a request this long is closed
 UNAVAILABLE_RETRY_S: Final = 5
 
