@@ -41,6 +41,7 @@ __all__ = [
     "RateLimitError",
     "ends_bulk_run",
     "error_from_response",
+    "unsendable",
 ]
 
 
@@ -112,6 +113,12 @@ class RateLimitError(DncApiError):
 
 class InternalServerError(DncApiError):
     """5xx: the API failed."""
+
+
+def unsendable(error: Exception) -> InvalidUrlError:
+    """A request that cannot even be written (a URL too long for a query string): answered as
+    the API would answer an invalid URL, so a bulk run reports that row and goes on."""
+    return InvalidUrlError(400, "invalid_url", f"the URL cannot be sent ({error})")
 
 
 def ends_bulk_run(error: DncError) -> bool:

@@ -9,9 +9,15 @@ import time
 import anyio
 import pytest
 
-from dnc_client import AsyncDncClient, AuthenticationError, DncClient, DncUnreachableError
+from dnc_client import (
+    AsyncDncClient,
+    AuthenticationError,
+    DncClient,
+    DncUnreachableError,
+    InvalidUrlError,
+)
 from dnc_client.pacing import AsyncPacer, PacingState
-from tests.bulk_harness.servers import BASE, UNLIMITED, Counted, counting, person, reference
+from tests.bulk_harness.servers import BASE, KEY, UNLIMITED, Counted, counting, person, reference
 
 pytestmark = pytest.mark.anyio
 
@@ -99,3 +105,16 @@ async def test_a_single_request_is_not_queued_behind_a_bulk_run_waiting_for_its_
         group.start_soon(bulk)
         group.start_soon(single)
     assert waited[0] < 0.1
+
+
+async def test_a_url_too_long_to_send_is_one_invalid_row_and_every_other_row_is_answered() -> None:
+    huge = "https://linkedin.com/in/" + "a" * 70_000
+    async with reference(10) as ref:
+        api = AsyncDncClient(BASE, KEY, transport=counting(ref.app))
+        async with api:
+            outcomes = await api.check_many([person(1), huge, person(99)])
+            with pytest.raises(InvalidUrlError):
+                await api.check(huge)
+    assert [o.on_list for o in outcomes] == [True, None, False]
+    assert outcomes[1].error is not None
+    assert len(outcomes[1].error) < 200
