@@ -18,7 +18,7 @@ from mcp.server.transport_security import TransportSecuritySettings
 from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
-from dnc_client import DncError, PermissionDeniedError, operations
+from dnc_client import DncError, PermissionDeniedError, RateLimitError, operations
 from dnc_kit import serving as edge
 from mcp_server.access import (
     AccessMiddleware,
@@ -108,6 +108,8 @@ def access_control(running: Running, config: McpConfig) -> Authenticator:
                 await factory.call(key, operations.list_page(1, 0))
             except (RequestKeyRejected, PermissionDeniedError):
                 return "unknown"
+            except RateLimitError:
+                return "valid"  # limits are per team: only a key the API knows has one
             except DncError:
                 return "unavailable"
             return "valid"
@@ -157,6 +159,9 @@ async def serve_app(app: ASGIApp, sock: socket.socket, ready_message: str | None
         if ready_message is not None:
             logger.info("%s", ready_message)
 
+    # The SDK logs a client that left mid-body as an error with a traceback, and answers 500
+    # to no one: it is neither.
+    edge.quiet_client_disconnects("mcp.server.streamable_http")
     await edge.serve(app, sock, path=MCP_PATH, on_ready=ready, lifespan="auto")
 
 

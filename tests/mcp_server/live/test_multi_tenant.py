@@ -6,6 +6,7 @@ of the reference server with two teams; real MCP clients (the Python SDK) in bot
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -347,3 +348,37 @@ async def test_one_key_holds_at_most_its_share_of_sessions_and_idle_ones_close(
     assert other_team.status_code == 200
     assert stale.status_code == 404  # the SDK closed the idle session
     assert fresh.status_code == 200
+
+
+class Exhausted:
+    """In front of the reference server: every request of `key` is refused 429 (its team's
+    read budget spent), as the API would answer a key it knows."""
+
+    def __init__(self, app: ASGIApp, key: str, clock: FrozenClock) -> None:
+        self.app, self.key, self.clock = app, key, clock
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        auth = dict(scope.get("headers", [])).get(b"authorization", b"").decode()
+        if scope["type"] == "http" and auth == f"Bearer {self.key}":
+            reset = int((self.clock.now + 1) * 1000)
+            body = json.dumps(
+                {"error": "rate_limit_exceeded", "message": "Rate limit", "resetTime": reset}
+            ).encode()
+            headers = [(b"content-type", b"application/json")]
+            await send({"type": "http.response.start", "status": 429, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send)
+
+
+async def test_a_key_whose_team_is_rate_limited_is_still_a_known_key(tmp_path: Path) -> None:
+    clock = FrozenClock()
+    async with reference_api(tmp_path, clock) as api:
+        api.add_middleware(Exhausted, key=KEY_A, clock=clock)
+        async with (
+            hosted(api, hosted_config(tmp_path, "one"), clock) as hosting,
+            httpx.AsyncClient() as http,
+        ):
+            bearer_a = MCP_HEADERS | {"authorization": f"Bearer {KEY_A}"}
+            opened = await http.post(hosting.url, json=INITIALIZE, headers=bearer_a)
+    assert opened.status_code == 200  # a 429 is per team: only a key the API knows gets one
