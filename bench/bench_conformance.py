@@ -25,18 +25,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from tests.processes import free_port
+
 # The checkout this file belongs to: tests and benchmarks run from a checkout, never a wheel.
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 LONG_ENV = "DNC_BENCH_CONFORMANCE_60S"
 ROLLING = "test_a_bucket_refills_only_as_requests_age_out_of_the_rolling_window"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _clean_env() -> dict[str, str]:
@@ -105,13 +101,13 @@ def long_window_runs() -> None:
         "DNC_RATE_WINDOW_S": "60",
     }
     with tempfile.TemporaryDirectory() as tmp:
-        port = _free_port()
+        port = free_port()
         serve_env = {**_clean_env(), "DNC_API_KEYS": f"{key_a}:team_bench_a,{key_b}:team_bench_b"}
         cmd = [sys.executable, "-m", "reference_server", "--port", str(port),
                "--db", str(Path(tmp) / "dnc.sqlite3"), "--no-access-log"]  # fmt: skip
         with _server(cmd, port, serve_env) as base_url:
             run_suite("dnc serve, 60 s window", {**suite_env, "DNC_BASE_URL": base_url})
-    port = _free_port()
+    port = free_port()
     keys = f"{key_a}:team_a,{key_b}:team_b"
     cmd = [sys.executable, "-m", "tests.independent_server", "--port", str(port),
            "--keys", keys, "--window-s", "60", "--variant", "a"]  # fmt: skip

@@ -20,9 +20,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,6 +37,7 @@ from mcp_server.config import McpConfig
 from mcp_server.logs import quieted
 from mcp_server.runtime import open_server
 from mcp_server.testing import open_stack
+from tests.processes import running
 
 KEY = "bench-key"
 URL = "https://linkedin.com/in/benchmark-person"
@@ -89,13 +88,6 @@ async def _mcp_figures(server: MCPServer, calls: int, warmup: int) -> dict[str, 
     return figures
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @contextlib.contextmanager
 def _loopback_server(db: Path) -> Iterator[str]:
     """`dnc serve` in its own process on 127.0.0.1, as a deployment runs; yields its base URL.
@@ -103,27 +95,11 @@ def _loopback_server(db: Path) -> Iterator[str]:
     A separate process matters: a server thread inside the benchmark process would compete for
     the GIL with the MCP client and server and inflate every MCP figure.
     """
-    port = _free_port()
     env = dict(os.environ, DNC_API_KEYS=f"{KEY}:team_bench", DNC_RATE_WINDOW_S=str(TINY_WINDOW_S))
-    command = [sys.executable, "-m", "reference_server", "--port", str(port), "--db", str(db)]
-    server = subprocess.Popen(
-        [*command, "--log-level", "warning", "--no-access-log"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-                break
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise RuntimeError("the reference server did not start")
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    command = [sys.executable, "-m", "reference_server", "--port", "0", "--db", str(db)]
+    command += ["--log-level", "warning", "--no-access-log"]
+    with running(command, env=env, timeout_s=20, grace_s=10) as server:
+        yield server.url
 
 
 async def _figures(

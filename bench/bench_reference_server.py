@@ -15,16 +15,14 @@ from __future__ import annotations
 import asyncio
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import anyio
 
@@ -82,42 +80,13 @@ def _serve(kind: str, db: str) -> int:
 
 @contextmanager
 def _server(kind: str, db: Path) -> Iterator[tuple[str, int]]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bench.bench_reference_server", "serve", kind, str(db)],
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-        cwd=REPO_ROOT,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
-    )
-    assert process.stderr is not None
-    address: list[tuple[str, int]] = []
-    ready = threading.Event()
+    from tests.processes import running
 
-    def pump() -> None:
-        assert process.stderr is not None
-        for line in process.stderr:
-            if line.startswith("listening on http://") and not address:
-                host, port = line.split("//", 1)[1].split("/", 1)[0].rsplit(":", 1)
-                address.append((host, int(port)))
-                ready.set()
-        ready.set()
-
-    reader = threading.Thread(target=pump, daemon=True)
-    reader.start()
-    try:
-        if not ready.wait(30) or not address:
-            raise RuntimeError(f"{kind} server did not start")
-        yield address[0]
-    finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        reader.join(5)
-        process.stderr.close()
+    command = [sys.executable, "-m", "bench.bench_reference_server", "serve", kind, str(db)]
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    with running(command, cwd=REPO_ROOT, env=env, timeout_s=30) as server:
+        address = urlsplit(server.url)
+        yield str(address.hostname), int(address.port or 0)
 
 
 # -- a minimal keep-alive HTTP/1.1 client ---------------------------------------------------

@@ -29,10 +29,12 @@ import sys
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
+from multiprocessing import reduction
 from typing import Any, Final
 
 import anyio
 import uvicorn
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
@@ -50,6 +52,7 @@ __all__ = [
     "bind_socket",
     "connection_cap",
     "parse_ready_line",
+    "quiet_client_disconnects",
     "run",
     "serve",
     "serving",
@@ -118,6 +121,50 @@ class Edge:
     accept_error_log_interval_s: float = ACCEPT_ERROR_LOG_INTERVAL_S
 
 
+_OUT_OF_RESOURCES: Final = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
+# asyncio retries accept() a second after running out of descriptors.
+_EXHAUSTED_BURST_S: Final = 0.5
+
+
+class _ListeningSocket(socket.socket):
+    """One failed accept() per retry instead of one per backlog slot.
+
+    On EMFILE asyncio stops reading the socket and schedules a retry, but goes on calling
+    accept() up to `backlog` times, each failing, each logged and each scheduling one more
+    retry: thousands of retries pile up per second (and each fails with a traceback when the
+    server closes the socket). Here the first failure of a burst passes through and the rest
+    say "try later", which ends asyncio's loop."""
+
+    _exhausted_at = -float("inf")
+
+    def accept(self) -> tuple[socket.socket, Any]:
+        try:
+            return super().accept()
+        except OSError as error:
+            if error.errno not in _OUT_OF_RESOURCES:
+                raise
+            now = time.monotonic()
+            if now - self._exhausted_at < _EXHAUSTED_BURST_S:
+                raise BlockingIOError(errno.EAGAIN, "out of descriptors: retry later") from error
+            self._exhausted_at = now
+            raise
+
+
+def _rebuild_listening_socket(
+    duplicate: Any, family: int, kind: int, proto: int
+) -> _ListeningSocket:
+    return _ListeningSocket(family, kind, proto, fileno=duplicate.detach())
+
+
+def _reduce_listening_socket(sock: _ListeningSocket) -> tuple[Any, ...]:
+    # As multiprocessing does for a plain socket, so worker processes get this class too.
+    duplicate = reduction.DupFd(sock.fileno())
+    return _rebuild_listening_socket, (duplicate, sock.family, sock.type, sock.proto)
+
+
+reduction.register(_ListeningSocket, _reduce_listening_socket)
+
+
 def bind_socket(
     host: str, port: int, *, backlog: int = BACKLOG, inheritable: bool = False
 ) -> socket.socket:
@@ -126,7 +173,7 @@ def bind_socket(
     `inheritable` for worker processes that serve the same socket."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # IPPROTO_TCP, not 0: see the module docstring (uvicorn #3149).
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock = _ListeningSocket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host.strip("[]"), port))
@@ -170,6 +217,20 @@ class _AcceptErrorFilter(logging.Filter):
         return True
 
 
+class _ClientDisconnectFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], ClientDisconnect))
+
+
+def quiet_client_disconnects(*logger_names: str) -> None:
+    """Drop the records that these loggers (an app's own error boundary, e.g. the MCP SDK's
+    "Error handling POST request") write with a traceback when a client leaves mid-body."""
+    for name in logger_names:
+        target = logging.getLogger(name)
+        if not any(isinstance(f, _ClientDisconnectFilter) for f in target.filters):
+            target.addFilter(_ClientDisconnectFilter())
+
+
 def install_accept_error_filter(interval_s: float = ACCEPT_ERROR_LOG_INTERVAL_S) -> None:
     """On asyncio's logger, once per process (idempotent)."""
     target = logging.getLogger("asyncio")
@@ -199,7 +260,12 @@ class _Deadlines:
 
         async def deadlined(scope: Scope, receive: Receive, send: Send) -> None:
             self._disarm()
-            await inner(scope, self._body_deadline(receive), send)
+            try:
+                await inner(scope, self._body_deadline(receive), send)
+            except ClientDisconnect:
+                # The client left, or missed a deadline, while the app read its body: no one
+                # is there to answer, and nothing failed here (uvicorn would log a traceback).
+                logger.debug("the client left before its request body ended")
 
         self.app = deadlined
 

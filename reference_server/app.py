@@ -11,7 +11,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.convertors import StringConvertor, register_url_convertor
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -32,6 +32,8 @@ from reference_server.settings import Settings
 from reference_server.storage import Storage
 
 __all__ = ["create_app", "embedded_app"]
+
+CLIENT_CLOSED_REQUEST = 499  # not sent: the access log's status for a client that left
 
 
 class RequestBoundary:
@@ -63,6 +65,10 @@ class RequestBoundary:
 
         try:
             await self.app(scope, receive, tracking_send)
+        except ClientDisconnect:
+            # The client left mid-body (or its body missed the edge's deadline): no one is
+            # there to answer and nothing failed here. 499 in the access log, as nginx says.
+            status = CLIENT_CLOSED_REQUEST
         except Exception:
             # The traceback holds code and exception text, never request headers.
             logger.error(

@@ -13,29 +13,34 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import secrets
-import socket
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import platformdirs
-import uvicorn
 from starlette.types import ASGIApp
 
+from dnc_kit import serving
+from dnc_kit.contract import DEFAULT_WINDOW_S
+from dnc_kit.settings import (
+    SettingsError,
+    default_data_dir,
+    positive_seconds,
+    read_environment,
+)
 from reference_server.app import create_app
 from reference_server.logs import configure_logging, log_event
 from reference_server.settings import ConfigError, Settings
-from reference_server.workers import serve_workers, worker_settings_env
+from reference_server.workers import API_PATH, serve_workers, worker_settings_env
 
 __all__ = ["announce_listening", "build_parser", "default_db_path", "main", "serve"]
 
 DEMO_TEAMS = ("team_demo_a", "team_demo_b")
 
 
-def default_db_path() -> Path:
-    return platformdirs.user_data_path("dnc-kit") / "reference.sqlite3"
+def default_db_path(data_dir: Path | None = None) -> Path:
+    """`dnc serve`'s SQLite file: in the data folder (DNC_DATA_DIR) unless DNC_DB names one."""
+    return (data_dir or default_data_dir()) / "reference.sqlite3"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -62,7 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not apply pending PostgreSQL migrations at start (refuse an outdated schema)",
     )
-    parser.add_argument("--rate-window-s", type=float, help="rolling window (default 60)")
+    parser.add_argument(
+        "--rate-window-s",
+        help=f"rolling window in seconds (DNC_RATE_WINDOW_S; default {DEFAULT_WINDOW_S:g})",
+    )
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning"])
     parser.add_argument(
         "--no-access-log", action="store_true", help="log only errors, not every request"
@@ -82,23 +90,10 @@ def _announce_demo_keys(keys: Mapping[str, str]) -> None:
     print("\n".join(lines), file=sys.stderr, flush=True)
 
 
-def announce_listening(host: str, port: int) -> None:
-    host = f"[{host}]" if ":" in host else host  # IPv6 literal in a URL
-    url = f"http://{host}:{port}/v1"
+def announce_listening(url: str) -> None:
+    """The JSON record, then the readiness line (`dnc_kit.serving.READY_LINE`)."""
     log_event("listening", url=url)
-    print(f"listening on {url}", file=sys.stderr, flush=True)
-
-
-class _Server(uvicorn.Server):
-    """Announces the bound address once the socket listens (port 0 resolves here)."""
-
-    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        await super().startup(sockets=sockets)
-        if self.should_exit:
-            return
-        for server in getattr(self, "servers", []):
-            for sock in server.sockets:
-                announce_listening(*sock.getsockname()[:2])
+    serving.announce_ready(url)
 
 
 def _refusal(
@@ -141,15 +136,25 @@ def _prepare_database(database_url: str, migrate: bool) -> str | None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_logging(getattr(logging, args.log_level.upper()))
-    database_url = args.database_url or os.environ.get("DNC_DATABASE_URL", "").strip() or None
-    redis_url = args.redis_url or os.environ.get("DNC_REDIS_URL", "").strip() or None
-    db = args.db or os.environ.get("DNC_DB", "").strip() or str(default_db_path())
+    try:  # flag > environment > default, every value checked by dnc_kit.settings
+        environment = read_environment()
+        window = (
+            None
+            if args.rate_window_s is None
+            else positive_seconds(args.rate_window_s, "--rate-window-s")
+        )
+    except SettingsError as error:
+        print(f"dnc serve: {error}", file=sys.stderr)
+        return 2
+    database_url = args.database_url or environment.database_url
+    redis_url = args.redis_url or environment.redis_url
+    db = args.db or environment.db_path or str(default_db_path(environment.data_dir))
     refusal = _refusal(args, database_url, redis_url, db)
     if refusal:
         print(f"dnc serve: {refusal}", file=sys.stderr)
         return 2
     stored_keys = database_url is not None or _sqlite_has_stored_keys(db)
-    demo = None if os.environ.get("DNC_API_KEYS", "").strip() or stored_keys else _demo_keys()
+    demo = None if environment.api_keys or stored_keys else _demo_keys()
     try:
         settings = Settings.from_env(
             default_api_keys=demo,
@@ -157,7 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             db_path=db,
             database_url=database_url,
             redis_url=redis_url,
-            rate_window_s=args.rate_window_s,
+            rate_window_s=window,
         )
     except ConfigError as error:
         print(f"dnc serve: {error}", file=sys.stderr)
@@ -183,7 +188,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return serve_workers(args.host, args.port, args.workers, env, announce_listening)
     app = create_app(settings, access_log=not args.no_access_log)
-    return 0 if serve(app, args.host, args.port) else 1
+    try:
+        return 0 if serve(app, args.host, args.port) else 1
+    except OSError as error:  # the address is taken or not ours: one line, no traceback
+        print(f"dnc serve: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
+        return 1
 
 
 def _sqlite_has_stored_keys(db: str) -> bool:
@@ -193,23 +202,17 @@ def _sqlite_has_stored_keys(db: str) -> bool:
 
 
 def serve(app: ASGIApp, host: str, port: int, *, loop: str = "auto", http: str = "auto") -> bool:
-    """Run `app` under uvicorn until SIGINT/SIGTERM; True if it ever started listening.
+    """Run `app` until SIGINT/SIGTERM (`dnc_kit.serving.run`); True if it ever listened.
 
     Shared with the benchmarks so that every app they compare is served the same way.
     """
-    config = uvicorn.Config(
+    return serving.run(
         app,
-        host=host,
-        port=port,
+        serving.bind_socket(host, port),
+        path=API_PATH,
+        on_ready=lambda url: log_event("listening", url=url),
         lifespan="on",  # a storage that fails to open must stop the server, not be skipped
-        log_config=None,  # keep our JSON handlers; uvicorn's would print its own format
-        access_log=False,  # our access log omits query strings (they carry personal data)
         timeout_graceful_shutdown=10,
         loop=loop,
         http=http,
     )
-    server = _Server(config)
-    # uvicorn installs SIGINT/SIGTERM handlers: stop accepting, finish in-flight requests,
-    # run the lifespan shutdown (closing storage), then re-raise the signal.
-    server.run()
-    return bool(server.started)

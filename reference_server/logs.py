@@ -53,6 +53,8 @@ def configure_logging(level: int = logging.INFO) -> None:
     handler.setFormatter(JsonFormatter())
     levels = {LOGGER_NAME: level, "uvicorn": level, "uvicorn.error": level}
     levels["psycopg"] = max(level, logging.WARNING)
+    # asyncio reports an accept() out of descriptors (rate-limited by dnc_kit.serving).
+    levels["asyncio"] = max(level, logging.WARNING)
     for name, wanted in levels.items():
         target = logging.getLogger(name)
         target.handlers[:] = [handler]

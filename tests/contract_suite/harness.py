@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from contract_tests.embedded import free_port
 from reference_server.app import create_app
 from reference_server.settings import Settings
+from tests.processes import free_port
 
 # The checkout this file belongs to: tests and benchmarks run from a checkout, never a wheel.
 REPO_ROOT = Path(__file__).resolve().parents[2]

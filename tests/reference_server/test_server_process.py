@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import anyio
@@ -19,9 +16,7 @@ import httpx
 import pytest
 
 from reference_server.cli import main
-
-# The checkout this file belongs to: tests and benchmarks run from a checkout, never a wheel.
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.processes import Process, clean_env, running
 
 pytestmark = [pytest.mark.e2e, pytest.mark.subprocess]
 
@@ -32,55 +27,26 @@ WRONG_KEY = "sk-wrong-key-should-not-leak-123"
 
 @dataclass
 class Server:
-    process: subprocess.Popen[str]
-    base_url: str = ""
-    lines: list[str] = field(default_factory=list)
+    process: Process
+    base_url: str  # without /v1
+
+    @property
+    def lines(self) -> list[str]:
+        return self.process.lines
 
     @property
     def stderr(self) -> str:
-        return "\n".join(self.lines)
-
-
-def _pump(server: Server, ready: threading.Event) -> None:
-    assert server.process.stderr is not None
-    for line in server.process.stderr:
-        server.lines.append(line.rstrip("\n"))
-        if line.startswith("listening on "):
-            server.base_url = line.split()[-1].removesuffix("/v1")
-            ready.set()
-    ready.set()
+        return self.process.log
 
 
 @contextmanager
 def running_server(
     db: Path, env_keys: str | None = f"{KEY_A}:team_a,{KEY_B}:team_b", *extra: str
 ) -> Iterator[Server]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DNC_")}
-    if env_keys is not None:
-        env["DNC_API_KEYS"] = env_keys
-    process = subprocess.Popen(
-        [sys.executable, "-m", "reference_server", "--port", "0", "--db", str(db), *extra],
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-        env=env,
-        cwd=REPO_ROOT,
-    )
-    server = Server(process)
-    ready = threading.Event()
-    pump = threading.Thread(target=_pump, args=(server, ready), daemon=True)
-    pump.start()
-    try:
-        assert ready.wait(20), "server did not start"
-        assert server.base_url, server.stderr
-        yield server
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(10)
-        pump.join(5)
-        if process.stderr is not None:
-            process.stderr.close()
+    env = clean_env({"DNC_API_KEYS": env_keys} if env_keys is not None else None)
+    argv = [sys.executable, "-m", "reference_server", "--port", "0", "--db", str(db), *extra]
+    with running(argv, env=env, timeout_s=20) as process:
+        yield Server(process, process.url.removesuffix("/v1"))
 
 
 def test_a_server_killed_with_sigkill_keeps_every_acknowledged_entry(tmp_path: Path) -> None:
@@ -115,7 +81,6 @@ def test_logs_are_json_lines_and_never_contain_an_api_key(tmp_path: Path) -> Non
         server.process.send_signal(signal.SIGTERM)
         # uvicorn shuts down gracefully, then re-raises the signal (exit status -SIGTERM).
         assert server.process.wait(15) in {0, -signal.SIGTERM}
-        time.sleep(0.1)  # let the pump thread drain the pipe
     text = server.stderr
     for secret in (KEY_A, KEY_B, WRONG_KEY):
         assert secret not in text

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import subprocess
 import tarfile
 import zipfile
@@ -20,6 +19,8 @@ import anyio
 import httpx
 import pytest
 from mcp import Client, StdioServerParameters
+
+from tests.processes import running
 
 from .fresh_venv import REPO_ROOT, Dist, Installed
 
@@ -65,33 +66,14 @@ def test_the_installed_package_is_imported_from_the_venv_not_the_checkout(
 def test_dnc_serve_answers_real_requests(installed: Installed) -> None:
     env = {**installed.env, "DNC_API_KEYS": f"{KEY}:team_wheel"}
     command = [str(installed.bin / "dnc"), "serve", "--port", "0", "--db", ":memory:"]
-    command += ["--no-access-log", "--log-level", "warning"]  # stderr is read only up to here
-    with subprocess.Popen(
-        command,
-        cwd=installed.home,
-        env=env,
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-    ) as process:
-        try:
-            assert process.stderr is not None
-            base_url = None
-            for line in process.stderr:
-                found = re.search(r"listening on (http://\S+)", line)
-                if found:
-                    base_url = found.group(1)
-                    break
-            assert base_url, "dnc serve never said where it listens"
-            headers = {"Authorization": f"Bearer {KEY}"}
-            with httpx.Client(base_url=base_url, headers=headers, timeout=10) as http:
-                assert http.post("/dnc", json={"url": "in/wheel-person"}).status_code == 201
-                check = http.get("/dnc/check", params={"url": "LINKEDIN.COM/IN/WHEEL-PERSON"})
-                assert check.json()["data"]["onList"] is True
-                assert http.get("/dnc/check", params={"url": "bad url"}).status_code == 400
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+    command += ["--no-access-log", "--log-level", "warning"]
+    with running(command, cwd=installed.home, env=env, timeout_s=30, grace_s=30) as server:
+        headers = {"Authorization": f"Bearer {KEY}"}
+        with httpx.Client(base_url=server.url, headers=headers, timeout=10) as http:
+            assert http.post("/dnc", json={"url": "in/wheel-person"}).status_code == 201
+            check = http.get("/dnc/check", params={"url": "LINKEDIN.COM/IN/WHEEL-PERSON"})
+            assert check.json()["data"]["onList"] is True
+            assert http.get("/dnc/check", params={"url": "bad url"}).status_code == 400
 
 
 def test_dnc_mcp_lists_its_tools_and_answers_checks_over_stdio(installed: Installed) -> None:
