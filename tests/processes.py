@@ -13,13 +13,16 @@ server that fails to start raises `ProcessStartError` with the tail of what it s
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
+import sys
 import threading
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -29,10 +32,12 @@ __all__ = [
     "REPO_ROOT",
     "Process",
     "ProcessStartError",
+    "ServerProcess",
     "clean_env",
     "free_port",
     "running",
     "start",
+    "start_server",
 ]
 
 # The checkout this file belongs to: tests run from a checkout, never a wheel.
@@ -183,6 +188,31 @@ def start(
     process = Process(popen)
     process.wait_ready(timeout_s)
     return process
+
+
+@dataclass
+class ServerProcess:
+    """`dnc serve` with two teams of one fresh key each."""
+
+    process: Process
+    base_url: str  # ends in /v1
+    keys: tuple[str, str]  # a key of team A, a key of team B
+
+
+@contextmanager
+def start_server(
+    *args: str, window_s: float | None = None, env: Mapping[str, str] | None = None
+) -> Iterator[ServerProcess]:
+    """`dnc serve` on a free loopback port (SQLite in memory, unless `args` say otherwise)
+    until the block ends; `window_s` sets its rate-limit window."""
+    keys = (f"ka_{secrets.token_hex(12)}", f"kb_{secrets.token_hex(12)}")
+    environ = clean_env({"DNC_API_KEYS": f"{keys[0]}:team_a,{keys[1]}:team_b", **(env or {})})
+    if window_s is not None:
+        environ["DNC_RATE_WINDOW_S"] = f"{window_s:g}"
+    argv = [sys.executable, "-m", "dnc", "serve", "--port", "0"]
+    argv += [*args] if "--db" in args else ["--db", ":memory:", *args]
+    with running(argv, env=environ) as process:
+        yield ServerProcess(process, process.url, keys)
 
 
 @contextmanager
