@@ -46,6 +46,7 @@ from mcp_server.embedded import Backend, embedded_backend, remote_backend
 from mcp_server.server import build_server
 from mcp_server.tenancy import (
     ApiFactory,
+    DeadKeyGuard,
     LearningApi,
     MultiTenant,
     RequestScopedApi,
@@ -156,7 +157,7 @@ async def open_server(
                 AsyncDncClient(
                     backend.base_url,
                     backend.api_key,
-                    transport=backend.transport,
+                    transport=DeadKeyGuard(backend.transport),  # a 401 stops a bulk tool
                     rate_limits=limits,
                     rate_window_s=config.rate_window_s,
                     max_wait_s=config.max_wait_s,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import builtins
 import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -37,8 +38,10 @@ from dnc_kit.fingerprints import FINGERPRINT_PREFIX, key_fingerprint
 from mcp_server.errors import RequestKeyRejected
 
 __all__ = [
+    "DEAD_KEY_QUIET_S",
     "FINGERPRINT_PREFIX",
     "ApiFactory",
+    "DeadKeyGuard",
     "LearningApi",
     "MultiTenant",
     "RequestScopedApi",
@@ -119,6 +122,41 @@ class _StopAfterUnauthorized(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         pass  # the factory closes the pool
+
+
+DEAD_KEY_QUIET_S: Final = 30.0  # the server's own key after a 401: nothing sent for this long
+
+
+class DeadKeyGuard(httpx.AsyncBaseTransport):
+    """Single-tenant: the server's one key. After the API answers it 401, requests for the next
+    `quiet_s` seconds are answered 401 here, unsent, so a bulk tool with a dead key costs one
+    request instead of one per URL; then one request may try again (a key re-enabled upstream
+    works without a restart)."""
+
+    def __init__(
+        self,
+        inner: httpx.AsyncBaseTransport | None,
+        *,
+        quiet_s: float = DEAD_KEY_QUIET_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._inner = inner if inner is not None else httpx.AsyncHTTPTransport()
+        self._quiet_s = quiet_s
+        self._clock = clock
+        self._quiet_until = 0.0
+        self.sent = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self._clock() < self._quiet_until:
+            return httpx.Response(401, json=_NOT_SENT, request=request)
+        self.sent += 1
+        response = await self._inner.handle_async_request(request)
+        if response.status_code == 401:
+            self._quiet_until = self._clock() + self._quiet_s
+        return response
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
 
 
 _NOT_SENT: Final = {
