@@ -7,9 +7,10 @@ reference server with two teams; real MCP clients ask for the deletion.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,13 +18,17 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from dnc_client.testing import FrozenClock
+from dnc_client.testing import FakeSleep, FrozenClock
 from dnc_kit.fingerprints import key_fingerprint as approver_fingerprint
 from mcp_server.config import McpConfig
-from mcp_server.deletion.approval import COOKIE_NAME, SignIn
+from mcp_server.deletion.approval import COOKIE_NAME, Approval, SignIn, new_approval
 from mcp_server.deletion.approval.signin import MAX_FAILURES
+from mcp_server.embedded import Backend
+from mcp_server.http_app import bind, build_http_app, serving
 from mcp_server.runtime import hosted as is_hosted
+from mcp_server.runtime import open_server
 from mcp_server.tenancy import key_fingerprint
+from mcp_server.testing import BASE_URL
 
 from . import browser
 from .hosting import KEY_A, KEY_B, Hosted, hosted, hosted_config, reference_api, team_client
@@ -231,7 +236,7 @@ async def test_the_cookie_is_secure_when_the_public_url_is_https(tmp_path: Path)
 async def test_a_cookie_cannot_be_forged_or_moved_to_another_approval() -> None:
     clock = FrozenClock()
 
-    async def member(key: str, approval: Any) -> str | None:
+    async def member(key: str, approval: Approval) -> str | None:
         return "key_member" if key == "right" else None
 
     sign_in = SignIn(check_member=member, clock=clock, secret="s" * 40)
@@ -249,9 +254,7 @@ async def test_a_cookie_cannot_be_forged_or_moved_to_another_approval() -> None:
     assert sign_in.session_from(value, pending.id) is None  # short-lived
 
 
-async def _approval_for_cookie_tests(clock: FrozenClock) -> Any:
-    from mcp_server.deletion.approval import new_approval
-
+async def _approval_for_cookie_tests(clock: FrozenClock) -> Approval:
     return new_approval(
         entry_id="dnc_abc",
         url=ENTRY_URL,
@@ -282,6 +285,55 @@ def test_the_approver_signs_in_exactly_on_hosted_servers(
         data_dir=tmp_path,
         audit_path=tmp_path / "audit.jsonl",
     )
-    from dataclasses import replace
-
     assert is_hosted(replace(config, **changes)) is signs_in
+
+
+@asynccontextmanager
+async def single_team_server(api: Any, config: McpConfig, clock: FrozenClock) -> AsyncIterator[str]:
+    """`dnc mcp --transport streamable-http` for team A alone, served on loopback here."""
+    backend = Backend(
+        base_url=BASE_URL,
+        api_key=KEY_A,
+        transport=httpx.ASGITransport(app=api),
+        description="reference server in-process",
+    )
+    async with open_server(config, clock=clock, sleep=FakeSleep(clock), backend=backend) as running:
+        sock = bind("127.0.0.1", 0)
+        port: int = sock.getsockname()[1]
+        async with serving(build_http_app(running, config, port), sock):
+            yield f"http://127.0.0.1:{port}"
+
+
+async def test_a_single_team_server_bound_off_loopback_also_asks_for_sign_in(
+    tmp_path: Path,
+) -> None:
+    clock = FrozenClock()
+    off_loopback = hosted_config(
+        tmp_path,
+        "one",
+        api_key=KEY_A,
+        host="0.0.0.0",
+        allowed_hosts=("127.0.0.1:*",),
+        allowed_origins=("http://127.0.0.1:*",),
+    )
+    async with (
+        reference_api(tmp_path, clock) as api,
+        single_team_server(api, off_loopback, clock) as base_url,
+        team_client(f"{base_url}/mcp", KEY_A) as a,
+    ):
+        data(await a.call_tool("dnc_add", {"url": VICTIM}))
+        preview = data(await a.call_tool("dnc_delete", {"url": VICTIM}))
+        link = f"{base_url}{urlsplit(preview['approval_url']).path}"
+        anonymous = await browser.open_page(link)
+        stranger = await browser.sign_in(link, KEY_B)
+        member = await browser.approve(link, key=KEY_A)
+        gone = not data(await a.call_tool("dnc_check", {"url": VICTIM}))["onList"]
+    assert 'name="api_key"' in anonymous.text
+    assert not anonymous.has_form
+    assert ENTRY_URL not in anonymous.text
+    assert stranger.status == 403
+    assert member.status == 200
+    assert gone
+    lines = [json.loads(line) for line in off_loopback.audit_path.read_text().splitlines()]
+    [deleted] = [line for line in lines if line["outcome"] == "deleted"]
+    assert deleted["approver"] == approver_fingerprint(KEY_A)
