@@ -4,12 +4,13 @@
 # No `from __future__ import annotations`: the SDK evaluates the tools' annotations, and the
 # parameter aliases below are local to `build_server`, where it could not find them by name.
 
+import inspect
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Final
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context, RequestStateSecurity
-from mcp.types import InputRequiredResult, ToolAnnotations
+from mcp.types import CallToolResult, InputRequiredResult, ToolAnnotations
 from pydantic import Field
 
 from dnc_client.models import CheckResult
@@ -21,7 +22,7 @@ from dnc_kit.contract import (
     LIST_OFFSET_MAX,
     URL_MAX_LENGTH,
 )
-from mcp_server import check_many, deletion, prompts, tools
+from mcp_server import check_many, deletion, prompts, results, tools
 from mcp_server.config import ToolMode
 from mcp_server.errors import ACCEPTED_URL_FORMATS
 from mcp_server.models import AddResult, BatchAddResult, DeleteResult, ListResult
@@ -106,24 +107,28 @@ def build_server(
             Field(
                 min_length=1,
                 description=(
-                    "LinkedIn profile URLs to add, any number. One that cannot be read is"
-                    " reported as an error entry; the others are still added."
+                    f"LinkedIn profile URLs to add, at most {results.MAX_URLS_PER_CALL:,} per"
+                    " call. One that cannot be read is reported as an error entry; the others"
+                    " are still added."
                 ),
             ),
         ],
         ctx: Context,
         reason: Reason = None,
-    ) -> BatchAddResult:
-        """Add many LinkedIn URLs to the Do-Not-Contact list in paced batches.
+    ) -> Annotated[CallToolResult, BatchAddResult]:
+        """Add many LinkedIn URLs to the Do-Not-Contact list in paced batches (10 a minute).
 
-        Reports per URL: added, duplicate (already listed) or error (not recorded; fix the URL).
+        The text gives the counts and each URL that was NOT recorded, with why; the structured
+        result has every URL's status: added, duplicate (already listed) or error (fix the URL).
         Sends progress notifications. Safe to repeat.
         """
 
         async def progress(done: int, total: int, message: str) -> None:
             await ctx.report_progress(done, total=total, message=message)
 
-        return await tools.add_urls(deps, urls, reason, progress, chunk_size=BATCH_MAX_ENTRIES)
+        results.require_at_most("dnc_add_batch", urls)
+        added = await tools.add_urls(deps, urls, reason, progress, chunk_size=BATCH_MAX_ENTRIES)
+        return results.tool_result(added, results.add_batch_text(added, urls))
 
     async def dnc_check(url: Url) -> CheckResult:
         """Check whether a LinkedIn URL is on the Do-Not-Contact list; do this before outreach.
@@ -137,22 +142,31 @@ def build_server(
             list[str],
             Field(
                 min_length=1,
-                description="LinkedIn profile URLs to check, any number (e.g. a prospect list).",
+                description=(
+                    f"LinkedIn profile URLs to check (e.g. a prospect list), at most"
+                    f" {results.MAX_URLS_PER_CALL:,} per call: split longer lists."
+                ),
             ),
         ],
         ctx: Context,
-    ) -> check_many.CheckManyResult:
+        only: Annotated[
+            results.Only | None,
+            Field(description="Show only the listed, or only the unknown, inputs"),
+        ] = None,
+    ) -> Annotated[CallToolResult, check_many.CheckManyResult]:
         """Check many LinkedIn URLs against the Do-Not-Contact list in one call, before outreach.
 
-        One result per URL, in input order. `onList: true`: never contact. `onList: null`: it
-        could not be checked (see `error`): do not contact until a check succeeds. Fast: the
-        list is read in a few requests and matched locally. Sends progress notifications.
+        The text gives the counts, then each listed and each unknown input (its index and the
+        person); the structured result has one result per URL, in input order. `onList: true`:
+        never contact. `onList: null`: not checked (see `error`): do not contact until a check
+        succeeds. Thousands of URLs take seconds when the team's list is read and matched
+        locally; a few URLs against a long list are checked one by one at 60 a minute.
         """
 
         async def report(done: float, total: float | None, message: str) -> None:
             await ctx.report_progress(done, total=total, message=message)
 
-        return await check_many.check_urls(deps, urls, report)
+        return await check_many.check_many_tool(deps, urls, only, report)
 
     async def dnc_list(
         limit: Annotated[
@@ -224,7 +238,15 @@ def build_server(
     }
     for name in offered:
         fn, title, annotations = registry[name]
-        server.add_tool(fn, name=name, title=title, annotations=annotations, structured_output=True)
+        # cleandoc: the docstrings' source indentation is not part of what the model reads.
+        server.add_tool(
+            fn,
+            name=name,
+            title=title,
+            description=inspect.cleandoc(fn.__doc__ or ""),
+            annotations=annotations,
+            structured_output=True,
+        )
     server.prompt(name="handle_opt_out_reply", title="Handle a reply that may be an opt-out")(
         prompts.handle_opt_out_reply
     )

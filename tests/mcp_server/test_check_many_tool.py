@@ -87,3 +87,59 @@ def test_the_summary_never_counts_an_unknown_as_cleared() -> None:
     )
     assert (result.on_list, result.not_on_list, result.unknown) == (1, 1, 1)
     assert "do not contact them until a check succeeds" in result.message
+
+
+def text_of(result: CallToolResult) -> str:
+    return "".join(getattr(block, "text", "") for block in result.content)
+
+
+async def test_the_text_is_counts_then_one_short_line_per_listed_or_unknown_input(
+    make_stack: StackFactory,
+) -> None:
+    prospects = [f"https://www.linkedin.com/in/listed-{i:04d}/" for i in range(0, 1000, 2)]
+    prospects += ["https://www.linkedin.com/company/acme", "in/never-listed"]
+    async with make_stack() as stack, Client(stack.server) as client:
+        await client.call_tool(
+            "dnc_add_batch", {"urls": [f"in/listed-{i:04d}" for i in range(500)]}
+        )
+        result = await client.call_tool("dnc_check_many", {"urls": prospects})
+        only = await client.call_tool("dnc_check_many", {"urls": prospects, "only": "unknown"})
+    text, shown = text_of(result), 250 + 1
+    assert len(text) <= 2_000 + 40 * shown
+    assert "{" not in text  # never JSON
+    assert text.startswith("250 of 502 are ON the Do-Not-Contact list")
+    assert "\n0 in/listed-0000\n" in text
+    assert "\n500 https://www.linkedin.com/compan" in text
+    assert "in/never-listed" not in text  # not listed: counted, not shown
+    assert len(data(result)["results"]) == len(prospects)
+    filtered = data(only)
+    assert filtered["indexes"] == [500]
+    assert [r["url"] for r in filtered["results"]] == ["https://www.linkedin.com/company/acme"]
+    assert "in/listed-0000" not in text_of(only)
+
+
+async def test_a_list_over_the_maximum_is_refused_with_a_request_to_split_it(
+    make_stack: StackFactory,
+) -> None:
+    urls = [f"in/person-{i:05d}" for i in range(10_001)]
+    async with make_stack() as stack, Client(stack.server) as client:
+        checked = await client.call_tool("dnc_check_many", {"urls": urls})
+        added = await client.call_tool("dnc_add_batch", {"urls": urls})
+    for result in (checked, added):
+        assert result.is_error
+        assert "Split the list into calls of 10,000 or fewer" in text_of(result)
+
+
+async def test_add_batch_text_names_only_the_urls_that_were_not_recorded(
+    make_stack: StackFactory,
+) -> None:
+    urls = [f"in/person-{i:04d}" for i in range(500)]
+    urls[7] = "https://example.com/not-linkedin"
+    async with make_stack() as stack, Client(stack.server) as client:
+        result = await client.call_tool("dnc_add_batch", {"urls": urls})
+    text = text_of(result)
+    assert len(text) <= 2_000 + 40
+    assert "\n7 https://example.com/not-linkedin" in text
+    assert "person-0001" not in text
+    assert result.structured_content is not None
+    assert len(result.structured_content["details"]) == 500
