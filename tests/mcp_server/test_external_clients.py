@@ -11,17 +11,19 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import anyio
+import httpx2
 import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
+from mcp.client.streamable_http import streamable_http_client
 
 from mcp_server.embedded import KEY_NAME, embedded_backend
+from tests.processes import start
 
 pytestmark = pytest.mark.e2e
 
@@ -157,50 +159,36 @@ def test_dnc_mcp_refuses_a_base_url_without_a_key(tmp_path: Path) -> None:
     assert completed.stdout == ""
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.mark.anyio
 async def test_streamable_http_serves_on_loopback_in_both_protocol_modes(tmp_path: Path) -> None:
-    port = _free_port()
-    stderr_path = tmp_path / "stderr.log"
-    with (
-        stderr_path.open("w") as stderr,
-        subprocess.Popen(  # noqa: ASYNC220 - waited below
-            [*SERVER_COMMAND, "--transport", "streamable-http", "--port", str(port), "--no-delete"],
-            cwd=REPO_ROOT,
-            env=server_env(tmp_path),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-        ) as process,
-    ):
-        try:
-            with anyio.fail_after(20):
-                while "streamable HTTP ready" not in stderr_path.read_text():
-                    assert process.poll() is None, stderr_path.read_text()
-                    await anyio.sleep(0.05)
-            for mode in ("auto", "legacy"):
-                async with Client(f"http://127.0.0.1:{port}/mcp", mode=mode) as client:
-                    names = {tool.name for tool in (await client.list_tools()).tools}
-                    checked = await client.call_tool("dnc_check", {"url": "in/someone"})
-                assert names == {
-                    "dnc_add",
-                    "dnc_add_batch",
-                    "dnc_check",
-                    "dnc_check_many",
-                    "dnc_list",
-                }
-                assert checked.structured_content == {"onList": False, "entry": None}
-        finally:
-            process.terminate()
-            stdout = process.communicate(timeout=20)[0]
-    assert stdout == b""  # logs go to stderr, never stdout
-    assert f"http://127.0.0.1:{port}/mcp" in stderr_path.read_text()
+    argv = [*SERVER_COMMAND, "--transport", "streamable-http", "--port", "0", "--no-delete"]
+    # Started (and waited for) in a thread: the readiness wait blocks.
+    server = await anyio.to_thread.run_sync(
+        lambda: start(argv, env=server_env(tmp_path), timeout_s=20, capture_stdout=True)
+    )
+    try:
+        assert server.url.startswith("http://127.0.0.1:")
+        assert server.url.endswith("/mcp")
+        # A single-team HTTP server serves only callers with its bearer: here the team's key.
+        bearer = {"Authorization": f"Bearer {(tmp_path / KEY_NAME).read_text().strip()}"}
+        for mode in ("auto", "legacy"):
+            async with (
+                httpx2.AsyncClient(headers=bearer, timeout=60) as http,
+                Client(streamable_http_client(server.url, http_client=http), mode=mode) as client,
+            ):
+                names = {tool.name for tool in (await client.list_tools()).tools}
+                checked = await client.call_tool("dnc_check", {"url": "in/someone"})
+            assert names == {
+                "dnc_add",
+                "dnc_add_batch",
+                "dnc_check",
+                "dnc_check_many",
+                "dnc_list",
+            }
+            assert checked.structured_content == {"onList": False, "entry": None}
+    finally:
+        await anyio.to_thread.run_sync(server.stop, 20)
+    assert server.stdout == b""  # logs go to stderr, never stdout
 
 
 @pytest.mark.node
