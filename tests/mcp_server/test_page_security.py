@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 
 from mcp_server.deletion.approval import new_approval
+from mcp_server.deletion.approval.model import profile_username
 from mcp_server.deletion.approval.page import approval_page, status_page
 from mcp_server.deletion.approval.security import (
     check_post,
@@ -120,3 +121,34 @@ def test_the_page_escapes_everything_it_shows() -> None:
         assert "&lt;script&gt;" in html
     assert hostile.secret in approval_page(hostile, "/approve/x")
     assert hostile.secret not in status_page(replace(hostile, status="declined"))
+
+
+@pytest.mark.parametrize(
+    ("url", "username"),
+    [
+        ("https://linkedin.com/in/johnsmith", "johnsmith"),
+        ("https://linkedin.com/in/j%C3%B6rg/", "jörg"),
+        ("https://linkedin.com/company/acme", None),
+        ("https://linkedin.com/in/", None),
+        (None, None),
+    ],
+)
+def test_the_username_to_type_back_is_the_profiles(url: str | None, username: str | None) -> None:
+    assert profile_username(url) == username
+
+
+def test_only_hosted_pages_ask_for_the_username_and_decline_needs_none() -> None:
+    approval = new_approval(
+        entry_id="dnc_abc",
+        url='https://linkedin.com/in/"><b>x',
+        entry_created_at=None,
+        team="team_a",
+        key_fingerprint="fp_x",
+        now=0.0,
+        ttl_s=60,
+    )
+    hosted = approval_page(approval, "/approve/x", type_back=True)
+    assert 'name="username"' in hosted
+    assert '<code class="username">&quot;&gt;&lt;b&gt;x</code>' in hosted
+    assert 'value="decline" formnovalidate' in hosted
+    assert 'name="username"' not in approval_page(approval, "/approve/x")

@@ -16,6 +16,7 @@ import json
 import secrets
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Final, Literal, get_args
+from urllib.parse import unquote, urlsplit
 
 __all__ = [
     "APPROVAL_ID_PREFIX",
@@ -24,6 +25,7 @@ __all__ = [
     "Decision",
     "Status",
     "new_approval",
+    "profile_username",
 ]
 
 Status = Literal["pending", "approved", "declined", "expired", "deleting", "deleted", "failed"]
@@ -76,6 +78,14 @@ class Approval:
         if data.get("status") not in _STATUSES:
             raise ValueError("not an approval record")
         return cls(**data)
+
+
+def profile_username(url: str | None) -> str | None:
+    """The username of a LinkedIn profile URL (`.../in/<username>`), or None."""
+    if url is None:
+        return None
+    parts = [unquote(part) for part in urlsplit(url).path.split("/") if part]
+    return parts[1] if len(parts) >= 2 and parts[0] == "in" else None
 
 
 def new_approval(

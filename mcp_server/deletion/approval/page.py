@@ -10,7 +10,7 @@ from html import escape
 from typing import Final
 
 from mcp_server.audit import iso_utc
-from mcp_server.deletion.approval.model import Approval
+from mcp_server.deletion.approval.model import Approval, profile_username
 
 __all__ = ["CONSEQUENCE", "approval_page", "message_page", "sign_in_page", "status_page"]
 
@@ -49,17 +49,26 @@ def _facts(approval: Approval) -> str:
     return f"<dl>{items}</dl>"
 
 
-def approval_page(approval: Approval, action: str) -> str:
-    """The question and the form; `action` is this page's own path."""
+def approval_page(approval: Approval, action: str, *, type_back: bool = False) -> str:
+    """The question and the form; `action` is this page's own path. With `type_back`, approving
+    needs the profile's username typed back (a deliberate act, not a reflex click)."""
+    username = profile_username(approval.url) if type_back else None
+    confirm = (
+        "<p><label>To approve, type the profile's username"
+        f' <code class="username">{escape(username)}</code>:'
+        ' <input type="text" name="username" autocomplete="off" required></label></p>'
+        if username
+        else ""
+    )
     body = (
         "<p>An AI agent asks to <strong>remove a person from your Do-Not-Contact list</strong>.</p>"
         f'{_facts(approval)}<p class="warn">{escape(CONSEQUENCE)}</p>'
         f"<p>This request expires at {escape(iso_utc(approval.expires_at))}.</p>"
         f'<form method="post" action="{escape(action)}">'
-        f'<input type="hidden" name="secret" value="{escape(approval.secret)}">'
+        f'<input type="hidden" name="secret" value="{escape(approval.secret)}">{confirm}'
         '<button class="danger" type="submit" name="decision" value="approve">'
         "Approve: remove from the list</button>"
-        '<button class="keep" type="submit" name="decision" value="decline">'
+        '<button class="keep" type="submit" name="decision" value="decline" formnovalidate>'
         "Decline: keep on the list</button></form>"
     )
     return _document("Remove from the Do-Not-Contact list?", body)

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from mcp_server.deletion.approval.model import APPROVAL_ID_PREFIX, Approval
+from mcp_server.deletion.approval.model import APPROVAL_ID_PREFIX, Approval, profile_username
 from mcp_server.deletion.approval.page import (
     approval_page,
     message_page,
@@ -79,6 +79,19 @@ def approval_routes(service: ApprovalService, security: PageSecurity) -> list[Ro
             return None
         return await service.current(approval_id)
 
+    async def typed_back(approval_id: str, form: dict[str, list[str]]) -> Refusal | None:
+        """Hosted pages: approving needs the profile's username typed back."""
+        approval = await find(approval_id)
+        username = profile_username(approval.url) if approval is not None else None
+        typed = form.get("username", [""])[0].strip().casefold()
+        if username is None or typed == username.casefold():
+            return None
+        return Refusal(
+            400,
+            "Type the profile's username exactly as the page shows it to approve;"
+            " nothing was deleted and the request is still open.",
+        )
+
     async def show(request: Request) -> Response:
         refused = check_get(request.headers, security.allowed_hosts)
         if refused is not None:
@@ -93,7 +106,7 @@ def approval_routes(service: ApprovalService, security: PageSecurity) -> list[Ro
             return _html(sign_in_page(approval, f"{request.url.path}/sign-in"))
         if approval.status != "pending":
             return _html(status_page(approval), 410 if approval.status == "expired" else 200)
-        return _html(approval_page(approval, request.url.path))
+        return _html(approval_page(approval, request.url.path, type_back=sign_in is not None))
 
     async def sign_in_post(request: Request) -> Response:
         sign_in = service.sign_in
@@ -162,6 +175,10 @@ def approval_routes(service: ApprovalService, security: PageSecurity) -> list[Ro
         secret = form.get("secret", [None])[0]
         if decision not in ("approve", "decline"):
             return _refused(Refusal(400, "Choose approve or decline."))
+        if decision == "approve" and service.sign_in is not None:
+            refused = await typed_back(request.path_params["approval_id"], form)
+            if refused is not None:
+                return _refused(refused)
         try:
             result = await service.decide(
                 request.path_params["approval_id"],

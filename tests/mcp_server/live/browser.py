@@ -20,6 +20,7 @@ from mcp_server.deletion.approval.security import origin_of
 
 _SECRET = re.compile(r'name="secret" value="([^"]+)"')
 _ACTION = re.compile(r'<form method="post" action="([^"]+)"')
+_USERNAME = re.compile(r'<code class="username">([^<]+)</code>')
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,12 @@ class Page:
     def has_form(self) -> bool:
         return _SECRET.search(self.text) is not None
 
+    @property
+    def username_asked(self) -> str | None:
+        """The username the page asks to type back before approving (hosted servers)."""
+        found = _USERNAME.search(self.text)
+        return html.unescape(found.group(1)) if found is not None else None
+
 
 async def open_page(link: str, **headers: str) -> Page:
     async with httpx.AsyncClient(timeout=30) as http:
@@ -61,6 +68,7 @@ async def submit(
     content_type: str = "application/x-www-form-urlencoded",
     sec_fetch_site: str | None = None,
     cookie: str | None = None,
+    username: str | None = None,
 ) -> Page:
     """POST the page's form; `origin=""` means the page's own origin, None sends none."""
     headers = {"content-type": content_type} | ({"cookie": cookie} if cookie else {})
@@ -71,6 +79,7 @@ async def submit(
     if sec_fetch_site is not None:
         headers["sec-fetch-site"] = sec_fetch_site
     fields = {"decision": decision} | ({"secret": secret} if secret is not None else {})
+    fields |= {"username": username} if username is not None else {}
     async with httpx.AsyncClient(timeout=30) as http:
         response = await http.post(link, content=urlencode(fields), headers=headers)
     return Page(response.status_code, response.text, response.headers)
@@ -106,7 +115,8 @@ async def sign_in(link: str, key: str, *, origin: str | None = "") -> SignedIn:
 
 
 async def approve(link: str, *, key: str | None = None, cookie: str | None = None) -> Page:
-    """What a person does: open the link, sign in if asked (with `key`), read, press Approve."""
+    """What a person does: open the link, sign in if asked (with `key`), read, type the
+    username back if asked, press Approve."""
     if key is not None:
         signed = await sign_in(link, key)
         assert signed.status == 303, signed.text
@@ -114,7 +124,7 @@ async def approve(link: str, *, key: str | None = None, cookie: str | None = Non
     page = await open_page(link, **({"cookie": cookie} if cookie else {}))
     assert page.status == 200, page.text
     assert urlsplit(page.action).path == urlsplit(link).path
-    return await submit(link, "approve", page.secret, cookie=cookie)
+    return await submit(link, "approve", page.secret, cookie=cookie, username=page.username_asked)
 
 
 async def decline(link: str) -> Page:

@@ -169,8 +169,13 @@ async def test_a_member_signs_in_approves_once_and_the_audit_names_the_approver(
     async with pending_deletion(tmp_path) as pending:
         signed = await browser.sign_in(pending.link, KEY_A)
         page = await browser.open_page(pending.link, cookie=signed.cookie or "")
-        approved = await browser.submit(pending.link, "approve", page.secret, cookie=signed.cookie)
-        replayed = await browser.submit(pending.link, "approve", page.secret, cookie=signed.cookie)
+        typed = page.username_asked
+        approved = await browser.submit(
+            pending.link, "approve", page.secret, cookie=signed.cookie, username=typed
+        )
+        replayed = await browser.submit(
+            pending.link, "approve", page.secret, cookie=signed.cookie, username=typed
+        )
         gone = not await on_list(pending)
         lines = pending.hosting.audit_lines()
     assert signed.status == 303
@@ -184,6 +189,7 @@ async def test_a_member_signs_in_approves_once_and_the_audit_names_the_approver(
     assert KEY_A not in signed.set_cookie
     assert ENTRY_URL in page.text
     assert pending.entry_id in page.text
+    assert typed == "only-team-a-may-remove"
     assert approved.status == 200
     assert "deleted" in approved.text
     assert replayed.status == 409
@@ -196,6 +202,33 @@ async def test_a_member_signs_in_approves_once_and_the_audit_names_the_approver(
     assert deleted["key_fingerprint"] == key_fingerprint(KEY_A)  # who asked
     assert deleted["team"] == "team_a"
     assert KEY_A not in pending.hosting.config.audit_path.read_text()
+
+
+@pytest.mark.parametrize("typed", [None, "", "someone-else", "only-team-a-may"])
+async def test_a_signed_in_member_must_type_the_username_back_to_approve(
+    tmp_path: Path, typed: str | None
+) -> None:
+    async with pending_deletion(tmp_path) as pending:
+        signed = await browser.sign_in(pending.link, KEY_A)
+        page = await browser.open_page(pending.link, cookie=signed.cookie or "")
+        refused = await browser.submit(
+            pending.link, "approve", page.secret, cookie=signed.cookie, username=typed
+        )
+        still = await on_list(pending)
+        shouted = await browser.submit(
+            pending.link,
+            "approve",
+            page.secret,
+            cookie=signed.cookie,
+            username=" ONLY-TEAM-A-MAY-REMOVE ",
+        )
+        gone = not await on_list(pending)
+    assert 'name="username"' in page.text
+    assert refused.status == 400
+    assert "nothing was deleted" in refused.text
+    assert still
+    assert shouted.status == 200  # case and surrounding spaces do not matter
+    assert gone
 
 
 async def test_a_decline_after_sign_in_names_the_approver_too(tmp_path: Path) -> None:
