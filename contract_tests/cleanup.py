@@ -80,16 +80,20 @@ def delete_tracked(client: DncClient, tracker: Tracker) -> list[str]:
 
 
 def find_marked(client: DncClient, marker: str) -> list[str]:
-    """Ids of every entry of the client's team whose url carries the run marker."""
+    """Ids of every entry of the client's team whose url carries the run marker.
+
+    Pages by what each page held, so that a server capping `limit` below PAGE is still paged
+    through to the end."""
     found: list[str] = []
     previous_first: object = None
+    offset = 0
     for page in range(MAX_PAGES):
-        ex = client.list(limit=PAGE, offset=page * PAGE)
+        ex = client.list(limit=PAGE, offset=offset)
         data = ex.data
         entries = data.get("entries") if isinstance(data, dict) else None
-        if ex.status != 200 or not isinstance(entries, list):
+        if ex.status != 200 or not isinstance(entries, list) or not entries:
             break
-        first = entries[0].get("$id") if entries and isinstance(entries[0], dict) else None
+        first = entries[0].get("$id") if isinstance(entries[0], dict) else None
         if page and first == previous_first:  # a server that ignores offset: stop paging
             break
         previous_first = first
@@ -98,6 +102,5 @@ def find_marked(client: DncClient, marker: str) -> list[str]:
                 entry_id = entry.get("$id")
                 if isinstance(entry_id, str):
                     found.append(entry_id)
-        if len(entries) < PAGE:
-            break
+        offset += len(entries)
     return found

@@ -79,6 +79,9 @@ BY_TEST: dict[str, Requirement] = {
     "test_list_honours_a_limit_above_100_up_to_1000": R(
         f"{seeds.LIST_PAGING} and {seeds.LIST_ECHO}"
     ),
+    "test_list_honours_limit_1000_with_more_than_1000_entries": R(
+        f"{seeds.LIST_PAGING} and {seeds.LIST_ECHO}"
+    ),
     "test_list_total_counts_the_entries_of_this_page_only": R(seeds.LIST_TOTAL),
     "test_list_rejects_or_clamps_an_out_of_range_limit_or_offset": R(
         f"{seeds.LIST_PAGING}; out of range: decision list-range", ("list-range",)
@@ -109,6 +112,9 @@ BY_TEST: dict[str, Requirement] = {
         seeds.RATE_429, ("reset-time",)
     ),
     "test_requests_are_admitted_again_after_reset_time": R(seeds.RATE_RESET, ("reset-time",)),
+    "test_a_retry_at_reset_time_after_spread_out_traffic_is_admitted": R(
+        seeds.RATE_RESET, ("reset-time", "rate-limit-counting")
+    ),
     "test_one_team_exhausting_a_bucket_does_not_throttle_another_team": R(seeds.RATE_TEAM),
     "test_a_bucket_refills_only_as_requests_age_out_of_the_rolling_window": R(
         seeds.RATE_ROLLING, ("rate-limit-counting",)

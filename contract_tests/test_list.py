@@ -39,6 +39,12 @@ def test_list_honours_a_limit_above_100_up_to_1000(
     listing.list_large_limit_conformance(ctx)
 
 
+def test_list_honours_limit_1000_with_more_than_1000_entries(
+    ctx: Ctx, three_entries: list[dict[str, Any]]
+) -> None:
+    listing.list_full_page_conformance(ctx)
+
+
 def test_list_total_counts_the_entries_of_this_page_only(
     ctx: Ctx, three_entries: list[dict[str, Any]]
 ) -> None:

@@ -5,6 +5,7 @@ import pytest
 from contract_tests.checks import rate_limit as rl
 from contract_tests.checks.limits_run import LimitsRun, Needed, run_all
 from contract_tests.checks.rolling_window import rolling_window_conformance
+from contract_tests.checks.spread_traffic import retry_after_spread_conformance
 from contract_tests.context import TEAM_IDS, TEAMS, Ctx
 
 pytestmark = pytest.mark.rate_limit
@@ -23,8 +24,10 @@ NEEDS: dict[str, tuple[frozenset[str], bool]] = {
         frozenset({"batch"}),
         True,
     ),
+    "test_a_retry_at_reset_time_after_spread_out_traffic_is_admitted": (frozenset({"read"}), False),
 }
 ALL_BUCKETS = (frozenset({"write", "read", "batch"}), False)
+SPREAD = "test_a_retry_at_reset_time_after_spread_out_traffic_is_admitted"
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +37,9 @@ def limits(dnc_ctx: Ctx, request: pytest.FixtureRequest) -> LimitsRun:
     names = {item.name.partition("[")[0] for item in request.session.items}
     needs = [NEEDS.get(name, ALL_BUCKETS) for name in names if name in TESTS]
     needed = Needed(
-        buckets=frozenset().union(*(b for b, _ in needs)), rolling=any(r for _, r in needs)
+        buckets=frozenset().union(*(b for b, _ in needs)),
+        rolling=any(r for _, r in needs),
+        spread=SPREAD in names,
     )
     run = run_all(dnc_ctx, needed)
     dnc_ctx.verdict.notes += [f"Cleanup: {p}" for p in run.cleanup_problems]
@@ -101,6 +106,14 @@ def test_a_bucket_refills_only_as_requests_age_out_of_the_rolling_window(
 ) -> None:
     ctx.client(team)
     rolling_window_conformance(limits.rolling[team])
+
+
+@pytest.mark.parametrize("team", TEAMS, ids=TEAM_IDS)
+def test_a_retry_at_reset_time_after_spread_out_traffic_is_admitted(
+    ctx: Ctx, limits: LimitsRun, team: str
+) -> None:
+    ctx.client(team)
+    retry_after_spread_conformance(limits.spread.get(team))
 
 
 TESTS = {name for name in dir() if name.startswith("test_")}

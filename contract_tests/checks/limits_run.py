@@ -10,11 +10,13 @@ from dataclasses import dataclass, field
 from contract_tests.checks.rate_limit import (
     FIRST_TEAM,
     Scenario,
+    Spec,
     read_spec,
     run_bucket,
     write_spec,
 )
 from contract_tests.checks.rolling_window import RollingRun, batch_session
+from contract_tests.checks.spread_traffic import SpreadRun, spread_after_reset
 from contract_tests.cleanup import cleanup_team
 from contract_tests.context import Ctx
 
@@ -23,6 +25,7 @@ from contract_tests.context import Ctx
 class LimitsRun:
     scenarios: dict[tuple[str, str], Scenario] = field(default_factory=dict)  # (team, bucket)
     rolling: dict[str, RollingRun] = field(default_factory=dict)  # team -> batch session
+    spread: dict[str, SpreadRun] = field(default_factory=dict)  # team -> read bucket, spread
     cleanup_problems: list[str] = field(default_factory=list)
 
     def scenario(self, team: str, bucket: str) -> Scenario:
@@ -37,6 +40,7 @@ class Needed:
 
     buckets: frozenset[str] = frozenset({"write", "read", "batch"})
     rolling: bool = True
+    spread: bool = True  # the read bucket's spread-out phase (needs "read")
 
 
 def run_all(ctx: Ctx, needed: Needed = Needed()) -> LimitsRun:
@@ -50,7 +54,8 @@ def run_all(ctx: Ctx, needed: Needed = Needed()) -> LimitsRun:
             team: pool.submit(batch_session, ctx, team, needed.rolling)
             for team in (teams if "batch" in needed.buckets else [])
         }
-        reads = pool.submit(run_bucket, ctx, read, FIRST_TEAM["read"] if "B" in read else "A")
+        first_reader = FIRST_TEAM["read"] if "B" in read else "A"
+        reads = pool.submit(_reads, ctx, read, first_reader, needed.spread, result)
         writes = pool.submit(run_bucket, ctx, write, FIRST_TEAM["write"])
         for team, scenario in (writes.result() if write else {}).items():
             result.scenarios[(team, "write")] = scenario
@@ -65,3 +70,16 @@ def run_all(ctx: Ctx, needed: Needed = Needed()) -> LimitsRun:
         for team, future in sessions.items():
             result.rolling[team] = future.result()
     return result
+
+
+def _reads(
+    ctx: Ctx, specs: dict[str, Spec], first: str, spread: bool, result: LimitsRun
+) -> dict[str, Scenario]:
+    """The read bucket of both teams, then (if needed) each team's spread-out phase, side by
+    side."""
+    out = run_bucket(ctx, specs, first)
+    if spread and out:
+        with ThreadPoolExecutor(max_workers=len(out)) as pool:
+            runs = pool.map(lambda team: spread_after_reset(ctx, out[team], specs[team]), out)
+            result.spread.update(zip(out, runs, strict=True))
+    return out

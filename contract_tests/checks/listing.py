@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import time
 from datetime import datetime
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 from contract_tests import seeds
 from contract_tests.checks.common import data_dict, entry_conformance, expect_status, fail
 from contract_tests.client import Exchange
+from contract_tests.config import LIMITS
 from contract_tests.context import NOT_MEASURED, Ctx
 from dnc_kit.contract import LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, LIST_LIMIT_MIN
 
@@ -213,8 +215,13 @@ def list_range_conformance(ctx: Ctx) -> None:
             )
 
 
-LARGE_LIMITS = (150, 1000)
+LARGE_LIMITS = (150, LIST_LIMIT_MAX)
 LARGE_FILL = 101  # more than 100 entries, so that a limit capped at 100 shows
+# Batches filling the list: the pages recommend 100-500 URLs per request.
+FILL_BATCH = 250
+# Filling the list past the largest limit costs as many deletes at the end (there is no bulk
+# delete): measured only when those deletes fit in this many seconds of the write bucket.
+FULL_FILL_BUDGET_S = 90.0
 
 
 def list_large_limit_conformance(ctx: Ctx) -> None:
@@ -222,7 +229,7 @@ def list_large_limit_conformance(ctx: Ctx) -> None:
     fewer than L entries is the whole rest of the list (the next page is empty), and data.limit
     echoes L. With a short window the list is first filled past 100 entries (one batch under
     the run prefix); otherwise the team's existing entries must be enough."""
-    first = ctx.a.list(limit=1000)
+    first = ctx.a.list(limit=LIST_LIMIT_MAX)
     _, present = _page(first, seeds.LIST_PAGING)
     if len(present) < LARGE_FILL:
         if ctx.config.long_window:
@@ -242,7 +249,8 @@ def list_large_limit_conformance(ctx: Ctx) -> None:
         data, entries = _page(ex, seeds.LIST_PAGING)
         if data.get("limit") != limit:
             raise fail(
-                f"limit={limit} lies in the documented range 1-1000: data.limit must echo it, "
+                f"limit={limit} lies in the documented range {LIST_LIMIT_MIN}-{LIST_LIMIT_MAX}: "
+                "data.limit must echo it, "
                 f"got {data.get('limit')!r}.",
                 ex,
                 seeds.LIST_ECHO,
@@ -260,3 +268,55 @@ def list_large_limit_conformance(ctx: Ctx) -> None:
                 ex,
                 seeds.LIST_PAGING,
             )
+
+
+def fill_cost_s(ctx: Ctx, entries: int) -> float:
+    """Seconds the write bucket needs to delete `entries` at the end of the run."""
+    return math.ceil(entries / LIMITS["write"]) * ctx.config.window_s
+
+
+def list_full_page_conformance(ctx: Ctx) -> None:
+    """limit=LIST_LIMIT_MAX on a list holding more entries: a full page of exactly that many
+    (a server capping the page anywhere below shows), echoed, with `total` counting it. The
+    list is filled past the limit by batches under the run prefix when deleting them again
+    fits FULL_FILL_BUDGET_S; otherwise the team's own entries must be enough."""
+    top = LIST_LIMIT_MAX
+    first = ctx.a.list(limit=top, offset=1)  # one more than a full page exists?
+    _, beyond = _page(first, seeds.LIST_PAGING)
+    missing = top + 1 - (len(beyond) + 1)
+    if missing > 0:
+        cost = fill_cost_s(ctx, missing)
+        if cost > FULL_FILL_BUDGET_S:
+            pytest.skip(
+                f"{NOT_MEASURED}the team lists fewer than {top + 1} entries; filling it costs "
+                f"{missing} deletes at the end (no bulk delete), {cost:.0f} s at "
+                f"{LIMITS['write']} writes per {ctx.config.window_s:g} s (measured when that "
+                f"is at most {FULL_FILL_BUDGET_S:g} s, e.g. a window of 2 s)"
+            )
+        for start in range(0, missing, FILL_BATCH):
+            urls = [ctx.fresh_url("list-full") for _ in range(min(FILL_BATCH, missing - start))]
+            filled = ctx.a.batch(urls)
+            if filled.status != 201:
+                raise fail("setup: a batch of fresh URLs must answer 201.", filled, seeds.BATCH_201)
+    ex = ctx.a.list(limit=top)
+    data, entries = _page(ex, seeds.LIST_PAGING)
+    if data.get("limit") != top:
+        raise fail(
+            f"limit={top} lies in the documented range: data.limit must echo it, got "
+            f"{data.get('limit')!r}.",
+            ex,
+            seeds.LIST_ECHO,
+        )
+    if len(entries) != top:
+        raise fail(
+            f"The team lists more than {top} entries, but limit={top} returned "
+            f"{len(entries)}: the documented limit was not honoured.",
+            ex,
+            seeds.LIST_PAGING,
+        )
+    if data.get("total") != top:
+        raise fail(
+            f"data.total is {data.get('total')!r} but the page holds {top} entries.",
+            ex,
+            seeds.LIST_TOTAL,
+        )

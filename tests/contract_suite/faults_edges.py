@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from dnc_kit.contract import LIST_LIMIT_MAX
 from reference_server.normalize import normalize_linkedin_url
 
 from .faults import (
@@ -23,13 +24,22 @@ from .faults import (
     _read_body,
     _req,
     _send_json,
+    _with_query,
     http_only,
     replayer,
     rewrite,
     when,
 )
 from .harness import KEY_A, KEY_B, RL_WINDOW_S, AppWrapper
-from .killers import B10, BATCH_OTHER_TEAM, ERROR_LEAK, TOTAL, team_b
+from .killers import (
+    B10,
+    BATCH_OTHER_TEAM,
+    ERROR_LEAK,
+    LIMIT_1000,
+    RETRY_SPREAD,
+    TOTAL,
+    team_b,
+)
 
 
 def _canonical(url: Any) -> str | None:
@@ -163,6 +173,48 @@ class BatchLimitInEntries:
         return http_only(handle)
 
 
+def _capped_below_the_maximum(req: Any, scope: Scope) -> Scope | tuple[int, Json]:
+    """Pages hold at most LIST_LIMIT_MAX - 1 entries; the asked limit is still echoed."""
+    if _is(req, "GET", "/dnc") and req.query.get("limit") == str(LIST_LIMIT_MAX):
+        return _with_query(scope, {**req.query, "limit": str(LIST_LIMIT_MAX - 1)})
+    return scope
+
+
+def _echo_maximum(req: Any, status: int, body: Json) -> tuple[int, Json]:
+    asked = req.query.get("limit") == str(LIST_LIMIT_MAX)
+    if asked and _is(req, "GET", "/dnc") and status == 200 and isinstance(body, dict):
+        _data(body)["limit"] = LIST_LIMIT_MAX
+    return status, body
+
+
+@dataclass
+class ReadsCountRefusals:
+    """The read bucket counts its own 429s, yet resetTime names the oldest request's expiry: a
+    client retrying at resetTime after spread-out traffic is refused again and again."""
+
+    stamps: dict[str | None, deque[float]] = field(default_factory=dict)
+
+    def wrapper(self) -> AppWrapper:
+        def on_request(req: Any, scope: Scope) -> Scope | tuple[int, Json]:
+            reading = _is(req, "GET", "/dnc") or _is(req, "GET", "/dnc/check")
+            if not reading or req.key not in (KEY_A, KEY_B):
+                return scope
+            log = self.stamps.setdefault(req.key, deque())
+            now = time.time()
+            while log and now - log[0] >= RL_WINDOW_S:
+                log.popleft()
+            log.append(now)  # admitted or not, it counts
+            if len(log) > 60:
+                return 429, {
+                    "error": "rate_limit_exceeded",
+                    "message": "Too many requests.",
+                    "resetTime": int((log[0] + RL_WINDOW_S) * 1000),
+                }
+            return scope
+
+        return rewrite(on_request)
+
+
 def _total_is_limit(body: Json) -> tuple[int, Json]:
     data = _data(body)
     data["total"] = data.get("limit", len(data.get("entries", [])))
@@ -191,6 +243,21 @@ def catalogue(F: Callable[..., Fault]) -> list[Fault]:
             ("-m", "list", "-k", TOTAL),
             {TOTAL},
             when("GET", "/dnc", 200, _total_is_limit),
+        ),
+        F(
+            "list caps a page one below the maximum limit",
+            "limit 1-1000 honoured at 1000",
+            ("-m", "list", "-k", LIMIT_1000),
+            {LIMIT_1000},
+            rewrite(_capped_below_the_maximum, _echo_maximum),
+        ),
+        F(
+            "read limiter counts refusals, resetTime ignores them",
+            "a retry at resetTime is admitted (also after spread-out traffic)",
+            "rate_limit",
+            {RETRY_SPREAD},
+            ReadsCountRefusals().wrapper(),
+            rate_limits={"write": 30, "read": 1_000_000, "batch": 10},
         ),
         F(
             "batch limit counts entries",

@@ -85,31 +85,36 @@ def serve_independent(variant: str, *options: str) -> Iterator[str]:
 
 @contextmanager
 def _served(cmd: list[str], port: int) -> Iterator[str]:
-    proc = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base_url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 30
-    try:
-        while True:
-            if proc.poll() is not None:
-                err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-                raise RuntimeError(f"the server exited: {err[-2000:]}")
-            if time.monotonic() > deadline:
-                raise RuntimeError("the server did not start within 30 s")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                time.sleep(0.05)
-        yield base_url
-    finally:
-        proc.terminate()
+    # stderr goes to a file, not a pipe: a server that logs (variant b's audit lines) would
+    # block on a full pipe nobody reads while the suite runs.
+    with tempfile.TemporaryFile() as errors:
+        proc = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=errors)
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stderr:
-            proc.stderr.close()
+            _wait_listening(proc, port, errors)
+            yield f"http://127.0.0.1:{port}/v1"
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def _wait_listening(proc: subprocess.Popen[bytes], port: int, errors: Any) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        if proc.poll() is not None:
+            errors.seek(0)
+            err = errors.read().decode(errors="replace")
+            raise RuntimeError(f"the server exited: {err[-2000:]}")
+        if time.monotonic() > deadline:
+            raise RuntimeError("the server did not start within 30 s")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
 
 
 @dataclass
