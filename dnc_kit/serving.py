@@ -77,8 +77,9 @@ MAX_CONNECTIONS: Final = 1000
 DESCRIPTOR_RESERVE: Final = 24
 # Connections waiting for accept() in the kernel (uvicorn's default; Linux caps it at somaxconn).
 BACKLOG: Final = 2048
-# asyncio logs EMFILE with a traceback for each of up to BACKLOG accept attempts per second:
-# 62 MB of log in 25 s under a 40-descriptor limit. One line a minute says the same.
+# asyncio logged EMFILE with a traceback for each of up to BACKLOG accept attempts a second
+# (2.2 million lines in 30 s under a 40-descriptor limit), uvicorn logs each request over the
+# connection cap: one line a minute each says the same.
 ACCEPT_ERROR_LOG_INTERVAL_S: Final = 60.0
 
 _ACCEPT_ERROR: Final = "socket.accept() out of system resource"
@@ -192,28 +193,30 @@ def url_of(sock: socket.socket, path: str = "") -> str:
     return f"http://{host}:{port}{path}"
 
 
-class _AcceptErrorFilter(logging.Filter):
-    """Lets one accept-out-of-descriptors record through per interval, as one line."""
+class _OncePerInterval(logging.Filter):
+    """Lets one record that starts with `prefix` through per interval, as one line without a
+    traceback, saying how many it held back."""
 
-    def __init__(self, interval_s: float) -> None:
+    def __init__(self, prefix: str, interval_s: float, note: str = "") -> None:
         super().__init__()
-        self.interval_s = interval_s
+        self.prefix, self.interval_s, self.note = prefix, interval_s, note
         self._last = -float("inf")
-        self._suppressed = 0
+        self._held = 0
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not str(record.msg).startswith(_ACCEPT_ERROR):
+        if not str(record.msg).startswith(self.prefix):
             return True
         now = time.monotonic()
         if now - self._last < self.interval_s:
-            self._suppressed += 1
+            self._held += 1
             return False
         exception = record.exc_info[1] if record.exc_info else None
-        reason = errno.errorcode.get(getattr(exception, "errno", None) or 0, str(exception))
-        record.msg = "%s (%s): connections wait in the backlog; %d more like it in %.0f s"
-        record.args = (_ACCEPT_ERROR, reason, self._suppressed, self.interval_s)
+        code = getattr(exception, "errno", None)
+        reason = f" ({errno.errorcode.get(code, code)})" if code else ""
+        record.msg = "%s%s%s (%d more since the last report; at most one a %.0f s)"
+        record.args = (self.prefix, reason, self.note, self._held, self.interval_s)
         record.exc_info = record.exc_text = None
-        self._last, self._suppressed = now, 0
+        self._last, self._held = now, 0
         return True
 
 
@@ -231,11 +234,17 @@ def quiet_client_disconnects(*logger_names: str) -> None:
             target.addFilter(_ClientDisconnectFilter())
 
 
-def install_accept_error_filter(interval_s: float = ACCEPT_ERROR_LOG_INTERVAL_S) -> None:
-    """On asyncio's logger, once per process (idempotent)."""
-    target = logging.getLogger("asyncio")
-    if not any(isinstance(f, _AcceptErrorFilter) for f in target.filters):
-        target.addFilter(_AcceptErrorFilter(interval_s))
+def install_log_limits(interval_s: float = ACCEPT_ERROR_LOG_INTERVAL_S) -> None:
+    """Once per process (idempotent): asyncio's accept() out of descriptors and uvicorn's
+    "Exceeded concurrency limit." each at most once per interval (else one per attempt)."""
+    limits = (
+        ("asyncio", _ACCEPT_ERROR, ": connections wait in the backlog"),
+        ("uvicorn.error", "Exceeded concurrency limit", ": answered 503"),
+    )
+    for name, prefix, note in limits:
+        target = logging.getLogger(name)
+        if not any(isinstance(f, _OncePerInterval) for f in target.filters):
+            target.addFilter(_OncePerInterval(prefix, interval_s, note))
 
 
 class _Deadlines:
@@ -374,7 +383,7 @@ class EdgeConfig(uvicorn.Config):
 
     def load(self) -> None:
         super().load()
-        install_accept_error_filter(self.edge.accept_error_log_interval_s)
+        install_log_limits(self.edge.accept_error_log_interval_s)
 
 
 class _Server(uvicorn.Server):

@@ -191,7 +191,7 @@ def test_running_out_of_descriptors_at_accept_is_logged_once_per_interval() -> N
 
     handler = Keep()
     log.addHandler(handler)
-    log.addFilter(serving._AcceptErrorFilter(interval_s=60))
+    log.addFilter(serving._OncePerInterval("socket.accept() out of system resource", 60))
     log.propagate = False
     error = OSError(24, "Too many open files")
     for _ in range(2048):  # what asyncio logs for one accept burst under EMFILE
@@ -204,7 +204,8 @@ def test_running_out_of_descriptors_at_accept_is_logged_once_per_interval() -> N
     first = records[0]
     assert first.exc_info is None
     assert "\n" not in first.getMessage()
-    assert "EMFILE" in first.getMessage()
+    assert "(EMFILE)" in first.getMessage()
+    assert "(0 more since the last report" in first.getMessage()
     assert records[1].getMessage() == "something else"
 
 
@@ -244,3 +245,19 @@ def test_an_apps_own_traceback_for_a_client_that_left_is_dropped() -> None:
         except Exception:
             log.exception("Error handling POST request")
     assert [r.exc_info[0] for r in records if r.exc_info] == [ValueError]
+
+
+async def test_requests_over_the_connection_cap_get_503_and_one_log_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    sock = serving.bind_socket("127.0.0.1", 0)
+    capped = Edge(max_connections=2)  # uvicorn counts the asking connection too
+    async with serving.serving(Echo(), sock, edge=capped), await _connect(sock):
+        for _ in range(3):
+            async with await _connect(sock) as client:
+                await client.send(REQUEST_HEAD + b"1234567890")
+                answer = await client.receive()
+            assert answer.startswith(b"HTTP/1.1 503"), answer
+    # One line a minute per process (an earlier test of this process may have had it).
+    over = [r for r in caplog.records if "concurrency limit" in r.getMessage()]
+    assert len(over) <= 1, caplog.text
