@@ -4,7 +4,9 @@
 - `resources`: where the spec and the fixtures are found, in a checkout or an installed wheel;
 - `settings`: the one reader of the `DNC_*` environment (flag > environment > default);
 - `fingerprints`, `redaction`, `private_files`: how secrets and people's data are kept out of
-  logs and away from other accounts.
+  logs and away from other accounts;
+- `serving`: how every HTTP server of ours listens, says it is ready, and holds its edge
+  (import it by name: it brings uvicorn, which the client library does not need).
 
 Nothing here imports another package of the project.
 """
