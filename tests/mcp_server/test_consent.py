@@ -3,7 +3,9 @@ and what the tool reports."""
 
 from __future__ import annotations
 
+import ast
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +18,7 @@ from mcp.types import (
     UrlElicitationCapability,
 )
 
+import mcp_server
 from mcp_server.deletion import (
     Channel,
     DeleteTarget,
@@ -186,3 +189,37 @@ async def test_delete_by_id_shows_the_url_found_by_scanning_the_list(
         created_at=entry.created_at,
         team="team_a",
     )
+
+
+def _modules(package: Path) -> dict[str, ast.Module]:
+    return {
+        str(path.relative_to(package.parent)): ast.parse(path.read_text(encoding="utf-8"))
+        for path in sorted(package.rglob("*.py"))
+    }
+
+
+MCP_SERVER = Path(mcp_server.__file__).parent
+
+
+def test_one_function_in_the_server_sends_a_delete() -> None:
+    senders = [
+        f"{name}:{node.lineno}"
+        for name, tree in _modules(MCP_SERVER).items()
+        if name != "mcp_server/tenancy.py"  # the API adapters themselves
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "delete"
+    ]
+    assert len(senders) == 1
+    assert senders[0].startswith("mcp_server/deletion/execute.py:")
+
+
+def test_the_delete_flow_never_imports_the_tool_glue() -> None:
+    for name, tree in _modules(MCP_SERVER / "deletion").items():
+        imported = {
+            node.module
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module is not None
+        }
+        assert not imported & {"mcp_server.tools", "mcp_server.server"}, name
