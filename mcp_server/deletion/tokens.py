@@ -1,15 +1,13 @@
 """The form question, and the weaker echo tokens (`--confirm-with-token`) for `dnc_delete`.
 
-Two ways to get a human's yes, chosen by what the MCP client can do:
-
-- Elicitation (the client declared it): the server asks the human directly with
-  `confirmation_question`; only an accepted form with `confirm: true` deletes.
-- Confirmation tokens (no elicitation): the first call deletes nothing and returns a preview plus
-  a token from `ConfirmationTokens.issue`; the agent shows the preview to the human and, only
-  after a yes, calls again with the token. A token is random (not derivable from the entry), kept
-  in this process's memory, bound to one entry id, usable once, and expires after `ttl_s`.
-
-There is no path that deletes on the first call.
+- `confirmation_question`: what a form elicitation asks the human; only an accepted form with
+  `confirm: true` deletes.
+- `ConfirmationTokens`: for clients that can be asked nothing, and only when the operator opts
+  in. The first call deletes nothing and returns a preview plus a token; the agent shows the
+  preview to the human and, only after a yes, calls again with the token. A token is random
+  (not derivable from the entry), kept in this process's memory, bound to one entry id, usable
+  once, and expires after `ttl_s`. The model relays it, so a model that obeys a prospect can
+  forge the yes: this is the weaker way, and the approval page is the default.
 """
 
 from __future__ import annotations
