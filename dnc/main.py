@@ -37,17 +37,36 @@ COMMANDS: dict[str, str] = {
 
 
 def usage() -> str:
-    from dnc_cli import COMMAND_HELP
+    from dnc_cli import COMMAND_HELP, EXIT_CODES
 
     helps = {**COMMAND_HELP, **{name: help_ for name, (_, help_) in OTHER_COMMANDS.items()}}
     width = max(len(name) for name in COMMANDS)
-    lines = ["usage: dnc <command> [args...]", "", "commands:"]
+    lines = [
+        "usage: dnc <command> [args...]   (dnc help <command>, dnc --version)",
+        "",
+        "commands:",
+    ]
     lines += [f"  {name:<{width}}  {helps[name]}" for name in COMMANDS]
+    lines += ["", f"The human commands' ({', '.join(HUMAN_COMMANDS)}) e{EXIT_CODES[1:]}"]
     return "\n".join(lines)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("dnc-kit")
+    except PackageNotFoundError:  # a checkout that was never installed
+        return "0+unknown"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] in (["--version"], ["-V"]):
+        print(f"dnc {_version()}")
+        return 0
+    if args[:1] == ["help"] and len(args) > 1 and args[1] in COMMANDS:
+        args = [args[1], "--help"]  # `dnc help check` is `dnc check --help`
     if not args or args[0] in {"-h", "--help", "help"}:
         print(usage())
         return 0

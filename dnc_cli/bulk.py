@@ -1,7 +1,12 @@
 """Whole files and the whole list: `dnc check --file`, `dnc import`, `dnc export`.
 
-The machine-readable result (CSV or JSONL) goes to `--output` or stdout and nothing else does;
-progress bars and the summary go to stderr.
+The machine-readable result (CSV, or JSONL with `--json`) goes to `--output` or stdout and
+nothing else does; progress bars and the summary go to stderr.
+
+An import is sent in slices of `IMPORT_SLICE` rows: Ctrl-C writes the rows answered so far
+(the rest with an empty dnc_status), and `--resume` skips rows an earlier run's output already
+marks added or duplicate. A check is not resumed: yesterday's "not listed" may be wrong today,
+and a whole file is checked again in seconds.
 """
 
 from __future__ import annotations
@@ -9,20 +14,24 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from dnc_cli import audit
+from dnc_cli.audit import reasons_by_url
 from dnc_cli.config import CliConfig
-from dnc_cli.errors import EXIT_FAILED, EXIT_OK
+from dnc_cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from dnc_cli.output import write_bytes
 from dnc_cli.progress import Bars, Reporter
-from dnc_cli.tables import read_table, write_text
+from dnc_cli.tables import Table, read_table
 from dnc_client import AddOutcome, AsyncDncClient, CheckOutcome
 
 __all__ = [
     "CHECK_COLUMNS",
     "EXPORT_COLUMNS",
     "IMPORT_COLUMNS",
+    "IMPORT_SLICE",
+    "FileOptions",
     "check_file",
     "export",
     "import_file",
@@ -31,6 +40,25 @@ __all__ = [
 CHECK_COLUMNS: Final = ("dnc_on_list", "dnc_entry_id", "dnc_url", "dnc_error")
 IMPORT_COLUMNS: Final = ("dnc_status", "dnc_url", "dnc_error")
 EXPORT_COLUMNS: Final = ("$id", "teamId", "url", "$createdAt", "$updatedAt")
+IMPORT_SLICE: Final = 1_000
+DONE_STATUSES: Final = frozenset({"added", "duplicate"})
+
+
+@dataclass(frozen=True)
+class FileOptions:
+    path: Path
+    column: str | None
+    delimiter: str | None
+    encoding: str | None
+    output: Path | None
+    json: bool
+
+
+def _write(
+    table: Table, options: FileOptions, columns: tuple[str, ...], cells: list[list[str]]
+) -> None:
+    data = table.to_jsonl(columns, cells) if options.json else table.to_csv(columns, cells)
+    write_bytes(data, options.output)
 
 
 def check_cells(outcome: CheckOutcome) -> list[str]:
@@ -40,14 +68,13 @@ def check_cells(outcome: CheckOutcome) -> list[str]:
     return [on_list, entry_id, outcome.normalized_url or "", outcome.error or ""]
 
 
-async def check_file(
-    api: AsyncDncClient, path: Path, column: str | None, output: Path | None, report: Reporter
-) -> int:
-    table = read_table(path, column)
-    urls = table.urls()
+async def check_file(api: AsyncDncClient, options: FileOptions, report: Reporter) -> int:
+    table = read_table(
+        options.path, options.column, delimiter=options.delimiter, encoding=options.encoding
+    )
     with Bars(not report.quiet) as bars:
-        outcomes = await api.check_many(urls, progress=bars.update)
-    write_text(table.to_csv(CHECK_COLUMNS, [check_cells(o) for o in outcomes]), output)
+        outcomes = await api.check_many(table.urls(), progress=bars.update)
+    _write(table, options, CHECK_COLUMNS, [check_cells(o) for o in outcomes])
     listed = sum(1 for o in outcomes if o.on_list is True)
     clear = sum(1 for o in outcomes if o.on_list is False)
     failed = len(outcomes) - listed - clear
@@ -65,57 +92,96 @@ def import_cells(outcome: AddOutcome) -> list[str]:
 async def import_file(
     api: AsyncDncClient,
     config: CliConfig,
-    path: Path,
-    column: str | None,
+    options: FileOptions,
     reason: str | None,
-    output: Path | None,
+    resume: bool,
     report: Reporter,
 ) -> int:
-    table = read_table(path, column)
+    table = read_table(
+        options.path, options.column, delimiter=options.delimiter, encoding=options.encoding
+    )
     urls = table.urls()
-    with Bars(not report.quiet) as bars:
-        outcomes = await api.add_many(urls, progress=bars.update)
-    audit.record_many(
-        config.data_dir,
-        "dnc import",
-        [
-            {
-                "outcome": o.status,
-                "url": o.normalized_url or o.url,
-                "reason": reason,
-                "error": o.error,
-            }
-            for o in outcomes
-        ],
-    )
-    write_text(table.to_csv(IMPORT_COLUMNS, [import_cells(o) for o in outcomes]), output)
-    added = sum(1 for o in outcomes if o.status == "added")
-    duplicates = sum(1 for o in outcomes if o.status == "duplicate")
-    failed = len(outcomes) - added - duplicates
-    report.info(
-        f"{len(outcomes)} rows: {added} added, {duplicates} already on the list"
-        + (
-            f", {failed} failed (see dnc_error; running the import again is safe)."
-            if failed
-            else "."
+    cells = _earlier_import(table) if resume else [["", "", ""] for _ in urls]
+    todo = [i for i, row in enumerate(cells) if row[0] not in DONE_STATUSES]
+    skipped = len(urls) - len(todo)
+    interrupted = False
+    try:
+        with Bars(not report.quiet) as bars:
+            for start in range(0, len(todo), IMPORT_SLICE):
+                rows = todo[start : start + IMPORT_SLICE]
+                outcomes = await api.add_many([urls[i] for i in rows], progress=bars.update)
+                _audit_import(config, outcomes, reason)
+                for i, outcome in zip(rows, outcomes, strict=True):
+                    cells[i] = import_cells(outcome)
+    except KeyboardInterrupt:
+        interrupted = True  # write what was answered; --resume carries on from there
+    _write(table, options, IMPORT_COLUMNS, cells)
+    statuses = [row[0] for row in cells]
+    added, duplicates = statuses.count("added"), statuses.count("duplicate")
+    failed = statuses.count("error")
+    summary = f"{len(urls)} rows: {added} added, {duplicates} already on the list"
+    if skipped:
+        summary += f" ({skipped} done by an earlier run, skipped)"
+    if failed:
+        summary += f", {failed} failed (see dnc_error; running the import again is safe)"
+    if interrupted:
+        report.error(
+            summary + f"; interrupted with {statuses.count('')} rows not sent: run again with"
+            " --resume on this output to send only those."
         )
-    )
+        return EXIT_INTERRUPTED
+    report.info(summary + ".")
     return EXIT_FAILED if failed else EXIT_OK
 
 
-async def export(api: AsyncDncClient, fmt: str, output: Path | None, report: Reporter) -> int:
+def _earlier_import(table: Table) -> list[list[str]]:
+    """The dnc_* cells an earlier run's output holds (rows not yet done stay empty)."""
+    names = [name.strip().lower() for name in table.header]
+    where = [names.index(c) if c in names else None for c in IMPORT_COLUMNS]
+    return [[row[i] if i is not None else "" for i in where] for row in table.rows]
+
+
+def _audit_import(config: CliConfig, outcomes: list[AddOutcome], reason: str | None) -> None:
+    config.trail.record_many(
+        "dnc import",
+        (
+            {
+                "outcome": o.status if o.error is None else f"error: {o.error}",
+                "url": o.normalized_url or o.url[:200],
+                "id": None,  # the batch answer names no entry ids
+                "reason": reason,
+            }
+            for o in outcomes
+        ),
+    )
+
+
+async def export(
+    api: AsyncDncClient,
+    config: CliConfig,
+    fmt: str,
+    output: Path | None,
+    with_reasons: bool,
+    report: Reporter,
+) -> int:
     # The whole snapshot first: a list that changed beyond repair writes nothing at all.
     with Bars(not report.quiet) as bars:
         entries = await api.snapshot(progress=bars.update)
-    rows = [entry.model_dump(by_alias=True) for entry in entries]
+    rows: list[dict[str, object]] = [entry.model_dump(by_alias=True) for entry in entries]
+    columns: tuple[str, ...] = EXPORT_COLUMNS
+    if with_reasons:
+        reasons = reasons_by_url(config.data_dir)
+        columns = (*EXPORT_COLUMNS, "reason")
+        for row in rows:
+            row["reason"] = reasons.get(str(row["url"]), "")
     if fmt == "jsonl":
         text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
     else:
         out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
+        writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
         text = out.getvalue()
-    write_text(text, output)
+    write_bytes(text.encode("utf-8"), output)
     report.info(f"Exported {len(entries)} entries.")
     return EXIT_OK

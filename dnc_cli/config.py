@@ -7,8 +7,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from dnc_cli.audit import Trail
 from dnc_cli.errors import UsageError
-from dnc_client import AsyncDncClient
+from dnc_client import DEFAULT_BULK_SHARE, AsyncDncClient
 from dnc_kit.settings import SettingsError, read_environment
 from reference_server.local import local_backend
 
@@ -29,6 +30,10 @@ class CliConfig:
     def where(self) -> str:
         return self.base_url or f"the local list in {self.data_dir}"
 
+    @property
+    def trail(self) -> Trail:
+        return Trail.of(self.data_dir, self.base_url, self.api_key)
+
 
 def read_config(environ: Mapping[str, str] | None = None) -> CliConfig:
     try:
@@ -46,12 +51,19 @@ def read_config(environ: Mapping[str, str] | None = None) -> CliConfig:
 
 
 @asynccontextmanager
-async def open_api(config: CliConfig) -> AsyncIterator[AsyncDncClient]:
-    """A paced client for the configured deployment, or for the local list (opened here)."""
+async def open_api(
+    config: CliConfig, *, bulk_share: float = DEFAULT_BULK_SHARE
+) -> AsyncIterator[AsyncDncClient]:
+    """A paced client for the configured deployment, or for the local list (opened here).
+
+    `bulk_share`: the part of each rate-limit bucket bulk work may use (`--max-rate`)."""
     if config.base_url is not None:
         assert config.api_key is not None
         async with AsyncDncClient(
-            config.base_url, config.api_key, rate_window_s=config.rate_window_s
+            config.base_url,
+            config.api_key,
+            rate_window_s=config.rate_window_s,
+            bulk_share=bulk_share,
         ) as api:
             yield api
         return
@@ -62,6 +74,7 @@ async def open_api(config: CliConfig) -> AsyncIterator[AsyncDncClient]:
             local.api_key,
             transport=local.transport,
             rate_window_s=config.rate_window_s,
+            bulk_share=bulk_share,
         ) as api,
     ):
         yield api

@@ -1,18 +1,19 @@
 """One entry at a time: `dnc add`, `dnc check URL`, `dnc list`, `dnc delete`.
 
-Answers go to stdout, one line each; messages and the delete question go to stderr.
+Answers go to stdout, one line each (with `--json`, one JSON object each); messages and the
+delete question go to stderr.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Final
 
-from dnc_cli import audit
 from dnc_cli.config import CliConfig
-from dnc_cli.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from dnc_cli.errors import EXIT_LISTED, EXIT_NOT_LISTED, EXIT_OK, EXIT_REFUSED, EXIT_USAGE
 from dnc_cli.progress import Reporter
 from dnc_client import AsyncDncClient, ConflictError, DncEntry
 from dnc_kit.contract import ENTRY_ID_PATTERN, LIST_LIMIT_MAX
@@ -26,20 +27,32 @@ def describe(entry: DncEntry) -> str:
     return f"{entry.url} (entry {entry.id}, added {entry.created_at})"
 
 
+def emit(as_json: bool, text: str, data: Mapping[str, object]) -> None:
+    """One answer on stdout: the sentence, or with --json the object."""
+    print(json.dumps(data, ensure_ascii=False) if as_json else text, flush=True)
+
+
+def _entry(entry: DncEntry | None) -> dict[str, object] | None:
+    return None if entry is None else entry.model_dump(by_alias=True)
+
+
 def question(entry: DncEntry) -> str:
     return f"Remove {entry.url} from the Do-Not-Contact list? [y/N] "
 
 
 async def add_one(
-    api: AsyncDncClient, config: CliConfig, url: str, reason: str | None, report: Reporter
+    api: AsyncDncClient,
+    config: CliConfig,
+    url: str,
+    reason: str | None,
+    report: Reporter,
+    as_json: bool = False,
 ) -> int:
     try:
         entry = await api.add(url)
-        status = "added"
     except ConflictError:
         existing = (await api.check(url)).entry
-        audit.record(
-            config.data_dir,
+        config.trail.record(
             command="dnc add",
             outcome="already_listed",
             url=existing.url if existing else url,
@@ -47,34 +60,36 @@ async def add_one(
             reason=reason,
         )
         shown = describe(existing) if existing else url
-        print(f"Already on the Do-Not-Contact list: {shown}")
+        data = {"status": "already_listed", "url": url, "entry": _entry(existing)}
+        emit(as_json, f"Already on the Do-Not-Contact list: {shown}", data)
         return EXIT_OK
-    audit.record(
-        config.data_dir,
-        command="dnc add",
-        outcome=status,
-        url=entry.url,
-        id=entry.id,
-        reason=reason,
+    config.trail.record(
+        command="dnc add", outcome="added", url=entry.url, id=entry.id, reason=reason
     )
-    print(f"Added to the Do-Not-Contact list: {describe(entry)}")
+    data = {"status": "added", "url": url, "entry": _entry(entry)}
+    emit(as_json, f"Added to the Do-Not-Contact list: {describe(entry)}", data)
     return EXIT_OK
 
 
-async def check_one(api: AsyncDncClient, url: str) -> int:
+async def check_one(api: AsyncDncClient, url: str, as_json: bool = False) -> int:
+    """Exit 0 when listed, 1 when not (as grep); any error is another code (see errors)."""
     result = await api.check(url)
+    data = {"url": url, "onList": result.on_list, "entry": _entry(result.entry)}
     if result.on_list:
         shown = describe(result.entry) if result.entry else url
-        print(f"ON the Do-Not-Contact list: {shown}. Do not contact.")
-    else:
-        print(f"Not on the Do-Not-Contact list: {url}")
-    return EXIT_OK
+        emit(as_json, f"ON the Do-Not-Contact list: {shown}. Do not contact.", data)
+        return EXIT_LISTED
+    emit(as_json, f"Not on the Do-Not-Contact list: {url}", data)
+    return EXIT_NOT_LISTED
 
 
-async def list_page(api: AsyncDncClient, limit: int, offset: int, report: Reporter) -> int:
+async def list_page(
+    api: AsyncDncClient, limit: int, offset: int, report: Reporter, as_json: bool = False
+) -> int:
     page = await api.list(limit, offset)
     for entry in page.entries:
-        print(f"{entry.id}\t{entry.created_at}\t{entry.url}")
+        text = f"{entry.id}\t{entry.created_at}\t{entry.url}"
+        emit(as_json, text, entry.model_dump(by_alias=True))
     if page.total >= page.limit:
         report.info(
             f"{page.total} entries from offset {offset}; next page: dnc list --limit {limit}"
@@ -101,6 +116,8 @@ async def delete_one(
     yes: bool,
     report: Reporter,
     *,
+    reason: str | None = None,
+    as_json: bool = False,
     ask: Callable[[str], str] = input,
     is_terminal: Callable[[], bool] = sys.stdin.isatty,
 ) -> int:
@@ -108,7 +125,7 @@ async def delete_one(
     entry = await find_entry(api, id_or_url)
     if entry is None:
         report.error(f"{id_or_url} is not on the Do-Not-Contact list; nothing to delete.")
-        return EXIT_FAILED
+        return EXIT_REFUSED
     print(f"Entry: {describe(entry)}", file=sys.stderr)
     if not yes:
         if not is_terminal():
@@ -123,23 +140,24 @@ async def delete_one(
         except EOFError:
             answer = ""
         if answer.strip().lower() not in {"y", "yes"}:
-            audit.record(
-                config.data_dir,
+            config.trail.record(
                 command="dnc delete",
                 outcome="not_deleted: human said no",
                 url=entry.url,
                 id=entry.id,
+                reason=reason,
             )
             print("Nothing was deleted.", file=sys.stderr)
-            return EXIT_FAILED
+            return EXIT_REFUSED
     await api.delete(entry.id)
-    audit.record(
-        config.data_dir,
+    config.trail.record(
         command="dnc delete",
         outcome="deleted",
         url=entry.url,
         id=entry.id,
+        reason=reason,
         confirmed_by="--yes" if yes else "terminal",
     )
-    print(f"Deleted from the Do-Not-Contact list: {describe(entry)}")
+    data = {"status": "deleted", "entry": _entry(entry)}
+    emit(as_json, f"Deleted from the Do-Not-Contact list: {describe(entry)}", data)
     return EXIT_OK

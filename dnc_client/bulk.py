@@ -41,10 +41,11 @@ from dnc_client.normalize import documented_key, is_blank
 from dnc_client.progress import BulkProgress
 from dnc_client.shapes import Spelling, spell, spelling_of, username_of
 from dnc_client.snapshot import PageRead, SnapshotReader
-from dnc_kit.contract import BATCH_MAX_ENTRIES
+from dnc_kit.contract import BATCH_MAX_ENTRIES, URL_MAX_LENGTH
 
 __all__ = [
     "BLANK_URL_ERROR",
+    "TOO_LONG_ERROR",
     "AddBatch",
     "AddOutcome",
     "BulkStep",
@@ -58,6 +59,9 @@ __all__ = [
 ]
 
 BLANK_URL_ERROR: Final = "LinkedIn URL is required"
+TOO_LONG_ERROR: Final = (
+    f"Invalid LinkedIn URL format (longer than the {URL_MAX_LENGTH:,} characters the API accepts)"
+)
 SNAPSHOT_MIN_URLS: Final = 3  # below this, checks cost no more than a snapshot's reads
 PROBES_PER_SHAPE: Final = 2  # listed URLs checked per spelling shape before matching it locally
 MAX_SPLITS: Final = 6  # a batch refused with 400/413 is halved at most this often per call
@@ -142,9 +146,9 @@ def error_text(error: DncError) -> str:
 def check_many_plan(
     urls: Sequence[str], *, page_size: int | None = None
 ) -> Generator[BulkStep, Any, list[CheckOutcome]]:
-    keys = [None if is_blank(url) else documented_key(url) for url in urls]
+    keys = [None if _unsendable(url) else documented_key(url) for url in urls]
     spellings = [
-        None if key is not None or is_blank(url) else spelling_of(url)
+        None if key is not None or _unsendable(url) else spelling_of(url)
         for url, key in zip(urls, keys, strict=True)
     ]
     wanted = {key for key in keys if key is not None}
@@ -162,7 +166,7 @@ def check_many_plan(
     # snapshot) unmatched keys, are checked through the API.
     ask: dict[str, None] = {}  # insertion-ordered set
     for url, key, spelling in zip(urls, keys, spellings, strict=True):
-        if is_blank(url) or (key is not None and (complete or key in found)):
+        if _unsendable(url) or (key is not None and (complete or key in found)):
             continue
         if spelling is not None and spelling.shape in confirmed:
             continue
@@ -272,6 +276,8 @@ def _outcome(
 ) -> CheckOutcome:
     if is_blank(url):
         return CheckOutcome(url=url, on_list=None, error=BLANK_URL_ERROR)
+    if len(url) > URL_MAX_LENGTH:
+        return CheckOutcome(url=url, on_list=None, error=TOO_LONG_ERROR)
     if spelling is not None and spelling.shape in confirmed:
         key = spelling.key  # the deployment answered this shape like its documented form
     if key is not None and key in found:
@@ -302,9 +308,11 @@ def add_many_plan(
     """Batches of at most `chunk_size`; a batch refused as too large (nothing was added) is
     split in two and resent; a failed batch marks its rows as errors and the rest go on."""
     outcomes: dict[int, AddOutcome] = {
-        i: AddOutcome(url=url, status="error", error=BLANK_URL_ERROR)
+        i: AddOutcome(
+            url=url, status="error", error=BLANK_URL_ERROR if is_blank(url) else TOO_LONG_ERROR
+        )
         for i, url in enumerate(urls)
-        if is_blank(url)
+        if _unsendable(url)
     }
     sendable = [i for i in range(len(urls)) if i not in outcomes]
     queue = [sendable[start : start + chunk_size] for start in range(0, len(sendable), chunk_size)]
@@ -335,6 +343,11 @@ def add_many_plan(
         done = len(outcomes)
         yield Notify(BulkProgress("add", done, len(urls), f"{done}/{len(urls)} URLs sent"))
     return [outcomes[i] for i in range(len(urls))]
+
+
+def _unsendable(url: str) -> bool:
+    """Blank, or longer than the contract's `maxLength`: answered without a request."""
+    return is_blank(url) or len(url) > URL_MAX_LENGTH
 
 
 def _too_large(result: object) -> bool:

@@ -29,12 +29,14 @@ def test_add_then_check_in_any_documented_form_and_a_second_add_is_no_error(dnc:
     assert dnc("add", "LINKEDIN.COM/IN/JOHN-SMITH").out.startswith("Already on")
     checked = dnc("check", "https://www.linkedin.com/in/john-smith/")
     assert (checked.code, checked.out.split(":")[0]) == (0, "ON the Do-Not-Contact list")
-    assert dnc("check", "in/someone-else").out.startswith("Not on the Do-Not-Contact list")
+    not_listed = dnc("check", "in/someone-else")
+    assert not_listed.out.startswith("Not on the Do-Not-Contact list")
+    assert not_listed.code == 1  # as grep: 0 found, 1 not found
 
 
-def test_a_bad_url_is_one_clear_line_and_exit_1_never_a_traceback(dnc: Dnc) -> None:
+def test_a_bad_url_is_one_clear_line_and_exit_3_never_a_traceback(dnc: Dnc) -> None:
     ran = dnc("check", "https://www.linkedin.com/company/acme")
-    assert ran.code == 1
+    assert ran.code == 3  # refused: never 1, which means "not on the list"
     assert ran.err.strip() == "dnc check: 400 invalid_url: Invalid LinkedIn URL format"
     assert "Traceback" not in ran.err
 
@@ -163,7 +165,7 @@ def test_delete_without_a_terminal_refuses_unless_yes(dnc: Dnc) -> None:
     done = dnc("delete", entry_id, "--yes")
     assert done.code == 0
     assert dnc("check", "in/to-remove").out.startswith("Not on")
-    assert dnc("delete", "in/to-remove", "--yes").code == 1  # nothing left to delete
+    assert dnc("delete", "in/to-remove", "--yes").code == 3  # nothing left to delete
 
 
 def test_the_cli_sees_what_the_agent_recorded_in_the_same_local_list(
@@ -193,6 +195,7 @@ def test_the_cli_talks_to_a_deployment_named_by_the_environment(
         assert dnc("check", "in/person-00001").out.startswith("ON")
         monkeypatch.setenv("DNC_API_KEY", "wrong-key-never-printed")
         denied = dnc("check", "in/person-00001")
-    assert denied.code == 1
+    assert denied.code == 4
     assert "401" in denied.err
+    assert "DNC_API_KEY" in denied.err
     assert "wrong-key-never-printed" not in denied.err + denied.out

@@ -51,6 +51,6 @@ def test_on_a_terminal_delete_asks_and_only_a_yes_deletes(
     assert (
         "Remove https://linkedin.com/in/ask-me-first from the Do-Not-Contact list? [y/N]" in shown
     )
-    assert code == (0 if deleted else 1)
+    assert code == (0 if deleted else 3)  # 3: declined
     still = dnc("check", "in/ask-me-first").out.startswith("ON")
     assert still is not deleted
