@@ -39,6 +39,7 @@ COOKIE_NAME: Final = "dnc_approver"
 SESSION_TTL_S: Final = 600.0
 MAX_FAILURES: Final = 5  # failed sign-ins per approval, and per client address, per window
 FAILURE_WINDOW_S: Final = 600.0
+MAX_KEY_CHARS: Final = 512
 _SECRET_LABEL: Final = b"dnc-mcp/approver-session/v1"
 # (presented key, approval) -> the key's fingerprint when it is a member of the entry's team
 MemberCheck = Callable[[str, Approval], Awaitable[str | None]]
@@ -86,7 +87,7 @@ class SignIn:
 
     async def attempt(self, key: str, approval: Approval, client: str) -> ApproverSession | None:
         """A session when `key` proves membership of the entry's team; None (counted) if not."""
-        approver = await self._check_member(key, approval) if key else None
+        approver = await self._check_member(key, approval) if _plausible(key) else None
         if approver is None:
             now = self._clock()
             for name in (f"approval:{approval.id}", f"client:{client}"):
@@ -133,6 +134,11 @@ class SignIn:
 
     def _mac(self, payload: str) -> bytes:
         return hmac.new(self._key, payload.encode(), hashlib.sha256).digest()
+
+
+def _plausible(key: str) -> bool:
+    """Could be an API key: sent as a bearer header, so visible ASCII only, and not huge."""
+    return 0 < len(key) <= MAX_KEY_CHARS and all("!" <= c <= "~" for c in key)
 
 
 def _b64(data: bytes) -> str:

@@ -111,7 +111,10 @@ async def test_an_anonymous_post_with_the_right_secret_is_refused(tmp_path: Path
     assert [line["outcome"] for line in lines][-1] == "approval_requested"
 
 
-@pytest.mark.parametrize("key", [KEY_B, "sk_live_not_a_key_of_any_team_0000", ""])
+@pytest.mark.parametrize(
+    "key",
+    [KEY_B, "sk_live_not_a_key_of_any_team_0000", "", f"{KEY_A}\r\nX-Injected: 1", "k" * 600],
+)
 async def test_another_teams_key_or_a_junk_key_cannot_sign_in_or_approve(
     tmp_path: Path, key: str
 ) -> None:
