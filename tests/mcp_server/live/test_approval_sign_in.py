@@ -8,6 +8,7 @@ reference server with two teams; real MCP clients ask for the deletion.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -116,8 +117,9 @@ async def test_an_anonymous_post_with_the_right_secret_is_refused(tmp_path: Path
     [KEY_B, "sk_live_not_a_key_of_any_team_0000", "", f"{KEY_A}\r\nX-Injected: 1", "k" * 600],
 )
 async def test_another_teams_key_or_a_junk_key_cannot_sign_in_or_approve(
-    tmp_path: Path, key: str
+    tmp_path: Path, key: str, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     async with pending_deletion(tmp_path) as pending:
         signed = await browser.sign_in(pending.link, key)
         page = await browser.open_page(pending.link, cookie=signed.cookie or "")
@@ -129,6 +131,9 @@ async def test_another_teams_key_or_a_junk_key_cannot_sign_in_or_approve(
     assert shows_nothing_deletable(page, pending)
     assert posted.status == 403
     assert still
+    if key:
+        assert key not in caplog.text  # a presented key is never logged
+        assert key not in pending.hosting.config.audit_path.read_text()
 
 
 async def test_team_b_signed_in_for_its_own_request_cannot_approve_team_as(
