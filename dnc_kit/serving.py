@@ -13,7 +13,13 @@
   no header deadline, so a half-sent request held its descriptor forever. At most
   `connection_cap()` connections are served at once (more get 503, from uvicorn's
   `limit_concurrency`); `BACKLOG` more wait in the kernel. Running out of descriptors at accept
-  (EMFILE) is logged once per `ACCEPT_ERROR_LOG_INTERVAL_S`, not a traceback per attempt.
+  (EMFILE) costs one failed accept a second and one log line per `ACCEPT_ERROR_LOG_INTERVAL_S`,
+  not thousands of tracebacks a second. A client that leaves mid-body (or misses a deadline)
+  ends its request quietly: the application sees a disconnect, no one logs a traceback.
+
+Measured on loopback (`dnc serve`, 50 silent connections under a 40-descriptor limit): before,
+no answer ever again and 2.2 million log lines in 30 s; now one line, and answers again within
+about one header deadline. The deadlines are constants, not settings: tests pass an `Edge`.
 """
 
 from __future__ import annotations
