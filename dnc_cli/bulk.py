@@ -18,9 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+import anyio
+
 from dnc_cli.audit import reasons_by_url
 from dnc_cli.config import CliConfig
-from dnc_cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from dnc_cli.errors import EXIT_FAILED, EXIT_OK
 from dnc_cli.output import write_bytes
 from dnc_cli.progress import Bars, Reporter
 from dnc_cli.tables import Table, read_table
@@ -104,7 +106,6 @@ async def import_file(
     cells = _earlier_import(table) if resume else [["", "", ""] for _ in urls]
     todo = [i for i, row in enumerate(cells) if row[0] not in DONE_STATUSES]
     skipped = len(urls) - len(todo)
-    interrupted = False
     try:
         with Bars(not report.quiet) as bars:
             for start in range(0, len(todo), IMPORT_SLICE):
@@ -113,8 +114,15 @@ async def import_file(
                 _audit_import(config, outcomes, reason)
                 for i, outcome in zip(rows, outcomes, strict=True):
                     cells[i] = import_cells(outcome)
-    except KeyboardInterrupt:
-        interrupted = True  # write what was answered; --resume carries on from there
+    except (KeyboardInterrupt, anyio.get_cancelled_exc_class()):
+        # Ctrl-C (asyncio turns it into a cancellation here): write what was answered, say
+        # how to carry on, and let the interruption end the command.
+        _write(table, options, IMPORT_COLUMNS, cells)
+        report.error(
+            f"interrupted with {sum(1 for row in cells if not row[0])} rows not sent: run"
+            " again with --resume on this output to send only those."
+        )
+        raise
     _write(table, options, IMPORT_COLUMNS, cells)
     statuses = [row[0] for row in cells]
     added, duplicates = statuses.count("added"), statuses.count("duplicate")
@@ -124,12 +132,6 @@ async def import_file(
         summary += f" ({skipped} done by an earlier run, skipped)"
     if failed:
         summary += f", {failed} failed (see dnc_error; running the import again is safe)"
-    if interrupted:
-        report.error(
-            summary + f"; interrupted with {statuses.count('')} rows not sent: run again with"
-            " --resume on this output to send only those."
-        )
-        return EXIT_INTERRUPTED
     report.info(summary + ".")
     return EXIT_FAILED if failed else EXIT_OK
 

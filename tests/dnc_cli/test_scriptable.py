@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -162,3 +163,43 @@ def test_a_closed_pipe_ends_the_command_without_a_traceback(tmp_path: Path) -> N
     _, err = listing.communicate(timeout=60)
     assert b"Traceback" not in err
     assert b"BrokenPipe" not in err
+
+
+@pytest.mark.e2e
+def test_ctrl_c_during_an_import_writes_the_rows_answered_and_resume_sends_only_the_rest(
+    tmp_path: Path,
+) -> None:
+    env = {**os.environ, "DNC_DATA_DIR": str(tmp_path / "data")}
+    env.pop("DNC_BASE_URL", None)
+    env.pop("DNC_RATE_WINDOW_S", None)  # the documented 60 s: 8 batches, then a long wait
+    source = tmp_path / "list.txt"
+    source.write_text("".join(f"in/person-{n:05d}\n" for n in range(12_000)))
+    out = tmp_path / "out.csv"
+    command = [sys.executable, "-m", "dnc", "import", str(source), "-o", str(out)]
+    process = subprocess.Popen(command, env=env, cwd=REPO, stderr=subprocess.PIPE)
+    audit = tmp_path / "data" / "cli-audit.jsonl"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (
+        not audit.exists() or len(audit.read_text().splitlines()) < 8_000
+    ):
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert b"--resume" in err
+    assert b"Traceback" not in err
+    statuses = [line.split(",")[1] for line in out.read_text().splitlines()[1:]]
+    assert statuses.count("added") == 8_000
+    assert statuses.count("") == 4_000
+    env["DNC_RATE_WINDOW_S"] = "2"  # the rest without waiting a minute
+    resumed = subprocess.run(
+        [*command[:4], str(out), "--resume", "-o", str(out)],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        check=False,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert b"8000 done by an earlier run" in resumed.stderr
+    statuses = [line.split(",")[1] for line in out.read_text().splitlines()[1:]]
+    assert statuses == ["added"] * 12_000
