@@ -187,7 +187,7 @@ def test_a_folder_the_user_made_keeps_its_mode(tmp_path: Path) -> None:
 def test_the_local_list_and_its_audit_are_private(tmp_path: Path) -> None:
     import anyio
 
-    from dnc_cli.audit import AUDIT_NAME, record
+    from dnc_cli.audit import AUDIT_NAME, Trail
     from reference_server.storage import SqliteStorage
 
     old = os.umask(0o022)
@@ -195,7 +195,8 @@ def test_the_local_list_and_its_audit_are_private(tmp_path: Path) -> None:
         storage = SqliteStorage(tmp_path / "data" / "list.db")
         anyio.run(storage.open)
         anyio.run(storage.close)
-        record(tmp_path / "cli", command="add", outcome="added", url="https://linkedin.com/in/x")
+        trail = Trail.of(tmp_path / "cli", None, None)
+        trail.record(command="add", outcome="added", url="https://linkedin.com/in/x")
     finally:
         os.umask(old)
     for path in (tmp_path / "data" / "list.db", tmp_path / "cli" / AUDIT_NAME):
