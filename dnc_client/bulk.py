@@ -37,7 +37,7 @@ from dnc_client.errors import (
     PayloadTooLargeError,
 )
 from dnc_client.models import BatchResult, CheckResult, DncEntry, ListPage, WireModel
-from dnc_client.normalize import documented_key, is_blank
+from dnc_client.normalize import CANONICAL_PREFIX, documented_key, is_blank
 from dnc_client.progress import BulkProgress
 from dnc_client.shapes import Spelling, spell, spelling_of, username_of
 from dnc_client.snapshot import PageRead, SnapshotReader
@@ -64,6 +64,8 @@ TOO_LONG_ERROR: Final = (
 )
 SNAPSHOT_MIN_URLS: Final = 3  # below this, checks cost no more than a snapshot's reads
 PROBES_PER_SHAPE: Final = 2  # listed URLs checked per spelling shape before matching it locally
+PROBE_CANDIDATES: Final = 6  # listed URLs a shape may be probed with, should some be deleted
+MAX_PROBE_ROUNDS: Final = 3
 MAX_SPLITS: Final = 6  # a batch refused with 400/413 is halved at most this often per call
 
 
@@ -217,9 +219,12 @@ def _learn_shapes(
 
     Each probe is a URL of the shape whose username the complete snapshot lists: an input
     where there is one (its answer then also answers that input), else a listed username
-    respelled in the shape. A shape is confirmed only if every probe comes back listed with
-    the snapshot's own `$id`. A shape with no more URLs than probes is not learned: checking
-    its URLs costs no more.
+    respelled in the shape. A shape is confirmed when `PROBES_PER_SHAPE` probes come back
+    listed with the snapshot's own `$id`. A probe answered "not listed" is either a shape the
+    deployment does not normalize or an entry deleted since the snapshot: the documented form
+    of that username is checked too, and only if that is not listed either (deleted) is the
+    probe replaced by another. Any other answer, or an error, and the shape is checked URL by
+    URL. A shape with no more URLs than probes is not learned: checking its URLs costs no more.
     """
     shapes: dict[str, dict[str, Spelling]] = {}  # shape -> distinct inputs of that shape
     for url, spelling in zip(urls, spellings, strict=True):
@@ -229,40 +234,79 @@ def _learn_shapes(
         (username, entry)
         for entry in snapshot
         if (username := username_of(documented_key(entry.url) or "")) is not None
-    ][: PROBES_PER_SHAPE * 4]
-    probes: dict[str, tuple[str, str]] = {}  # probe URL -> (shape, the $id it must answer)
+    ][:PROBE_CANDIDATES]
+    queues: dict[str, list[tuple[str, str, str]]] = {}  # shape -> (probe URL, $id, doc. key)
     for shape, inputs in shapes.items():
-        if len(inputs) <= PROBES_PER_SHAPE:
-            continue
-        chosen: dict[str, str] = {}
-        for url, spelling in inputs.items():
-            entry = found.get(spelling.key)
-            if entry is not None and entry.id not in chosen.values():
-                chosen[url] = entry.id
-            if len(chosen) == PROBES_PER_SHAPE:
-                break
-        template = next(iter(inputs.values()))
-        for username, entry in donors:
-            if len(chosen) == PROBES_PER_SHAPE:
-                break
-            if entry.id not in chosen.values():
-                chosen[spell(template, username)] = entry.id
-        if len(chosen) == PROBES_PER_SHAPE:
-            probes.update({url: (shape, entry_id) for url, entry_id in chosen.items()})
-    if not probes:
-        return set()
-    results: list[CheckResult | DncError] = yield CheckEach(tuple(probes))
-    verdicts: dict[str, bool] = {}
-    for (url, (shape, entry_id)), result in zip(probes.items(), results, strict=True):
-        answers[url] = result
-        same = (
-            isinstance(result, CheckResult)
-            and result.on_list
-            and result.entry is not None
-            and result.entry.id == entry_id
-        )
-        verdicts[shape] = verdicts.get(shape, True) and same
-    return {shape for shape, same in verdicts.items() if same}
+        if len(inputs) > PROBES_PER_SHAPE:
+            queues[shape] = _candidates(inputs, found, donors)
+    confirmed = dict.fromkeys(queues, 0)
+    refuted: set[str] = set()
+    for _ in range(MAX_PROBE_ROUNDS):
+        probes: dict[str, tuple[str, str, str]] = {}
+        for shape, queue in queues.items():
+            if shape in refuted:
+                continue
+            while queue and confirmed[shape] + _asked(probes, shape) < PROBES_PER_SHAPE:
+                url, entry_id, key = queue.pop(0)
+                probes[url] = (shape, entry_id, key)
+        if not probes:
+            break
+        results: list[CheckResult | DncError] = yield CheckEach(tuple(probes))
+        recheck: dict[str, str] = {}  # documented key -> shape
+        for (url, (shape, entry_id, key)), result in zip(probes.items(), results, strict=True):
+            answers[url] = result
+            if _same_entry(result, entry_id):
+                confirmed[shape] += 1
+            elif isinstance(result, CheckResult) and not result.on_list:
+                recheck[key] = shape
+            else:
+                refuted.add(shape)
+        if recheck:
+            checked: list[CheckResult | DncError] = yield CheckEach(tuple(recheck))
+            for (key, shape), result in zip(recheck.items(), checked, strict=True):
+                answers[key] = result
+                if not (isinstance(result, CheckResult) and not result.on_list):
+                    refuted.add(shape)  # listed as documented, not in this shape: not the same
+    return {
+        shape
+        for shape, count in confirmed.items()
+        if count >= PROBES_PER_SHAPE and shape not in refuted
+    }
+
+
+def _candidates(
+    inputs: dict[str, Spelling],
+    found: dict[str, DncEntry],
+    donors: list[tuple[str, DncEntry]],
+) -> list[tuple[str, str, str]]:
+    """Probe URLs for one shape, inputs known to be listed first: (URL, $id, documented key)."""
+    chosen: dict[str, tuple[str, str, str]] = {}  # $id -> probe
+    for url, spelling in inputs.items():
+        entry = found.get(spelling.key)
+        if entry is not None and entry.id not in chosen:
+            chosen[entry.id] = (url, entry.id, spelling.key)
+        if len(chosen) == PROBE_CANDIDATES:
+            return list(chosen.values())
+    template = next(iter(inputs.values()))
+    for username, entry in donors:
+        if len(chosen) == PROBE_CANDIDATES:
+            break
+        if entry.id not in chosen:
+            chosen[entry.id] = (spell(template, username), entry.id, CANONICAL_PREFIX + username)
+    return list(chosen.values())
+
+
+def _asked(probes: dict[str, tuple[str, str, str]], shape: str) -> int:
+    return sum(1 for probe_shape, _, _ in probes.values() if probe_shape == shape)
+
+
+def _same_entry(result: CheckResult | DncError, entry_id: str) -> bool:
+    return (
+        isinstance(result, CheckResult)
+        and result.on_list
+        and result.entry is not None
+        and result.entry.id == entry_id
+    )
 
 
 def _outcome(

@@ -22,6 +22,7 @@ from tests.bulk_harness.servers import (
     add_newest,
     counting,
     delete_before_offset,
+    inner_api,
     person,
     reference,
 )
@@ -159,3 +160,47 @@ async def test_spellings_stay_exact_while_entries_are_added_and_deleted_between_
             assert outcome.on_list is False, outcome  # never listed: no false positive
         elif person(number) in after and number < 9000:
             assert outcome.on_list is True, outcome  # listed throughout: no false negative
+
+
+@dataclass
+class DeletesFirstProbed:
+    """The reference server, but the entry of the first URL checked is deleted just before that
+    check is answered: a colleague removing it between the snapshot and the probe."""
+
+    app: ASGIApp
+    done: bool = False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self.done and scope["type"] == "http" and scope["path"] == "/v1/dnc/check":
+            self.done = True
+            url = httpx.QueryParams(scope["query_string"].decode()).get("url", "")
+            async with inner_api(self.app) as api:
+                entry = (await api.get("/dnc/check", params={"url": url})).json()["data"]["entry"]
+                assert (await api.delete(f"/dnc/{entry['$id']}")).status_code == 200
+        await self.app(scope, receive, send)
+
+
+async def test_a_probe_deleted_since_the_snapshot_is_replaced_not_taken_as_a_verdict() -> None:
+    async with reference(300) as ref:
+        urls = [f"http://www.linkedin.com/in/person-{n:05d}" for n in range(200, 400)]
+        counted = Counted()
+        async with client(DeletesFirstProbed(ref.app), counted) as api:
+            outcomes = await api.check_many(urls)
+    # 2 probes, the documented form of the one that said "not listed" (deleted), 1 more probe
+    assert counted.count("GET", "/v1/dnc/check") == 4
+    assert sum(1 for o in outcomes if o.on_list) in {99, 100}  # the deleted one either way
+    assert all(o.on_list is False for o in outcomes[100:])
+
+
+async def test_a_shape_the_deployment_does_not_normalize_is_checked_url_by_url() -> None:
+    async with reference(300) as ref:
+        not_listed = {"data": {"onList": False, "entry": None}}
+        deployment = Deployment(ref.app, [("http://", 200, not_listed)])
+        urls = [f"http://linkedin.com/in/person-{n:05d}" for n in range(250, 350)]
+        counted = Counted()
+        async with client(deployment, counted) as api:
+            outcomes = await api.check_many(urls)
+    # "not listed" for a URL whose documented form is listed: the shape is refuted, and each
+    # URL gets the deployment's own answer
+    assert counted.count("GET", "/v1/dnc/check") == 2 + 2 + 98
+    assert all(o.on_list is False for o in outcomes)
