@@ -73,7 +73,7 @@ def run_suite(label: str, env: dict[str, str]) -> dict[str, Any]:
         seconds = time.perf_counter() - started
         verdict = json.loads(verdict_path.read_text()) if verdict_path.exists() else {}
     rolling = sorted(
-        {r["status"] for r in verdict.get("results", []) if r["id"].startswith(ROLLING)}
+        {r["status"] for r in verdict.get("results", []) if r["test"].startswith(ROLLING)}
     )
     summary = verdict.get("summary", {})
     print(f"{label}: {seconds:.0f} s wall, exit code {proc.returncode}, verdict "

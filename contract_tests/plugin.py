@@ -3,6 +3,7 @@ cleanup), test order, and the verdict printed at the end."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import time
@@ -37,6 +38,7 @@ from contract_tests.report import (
     Verdict,
 )
 from contract_tests.report import NOT_MEASURED as NM
+from contract_tests.requirements import MARK, requirement_of, result_id
 
 # Requests per team, category and bucket (write, read, batch), cleanup included, measured
 # against the reference server (the list filled past 1000 entries, deleted again at the end);
@@ -141,6 +143,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     for key, title in CATEGORIES.items():
         config.addinivalue_line("markers", f"{key}: {title}")
+    config.addinivalue_line(
+        "markers", f"{MARK}(requirement): the requirement a test checks (declared by @requires)"
+    )
     try:
         run = _run_config(config)
     except ConfigError as exc:
@@ -255,7 +260,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     run: RunConfig = _STATE["run"]
     items.sort(key=lambda item: ORDER.index(_category(item)))
     expected: list[baseline.Expected] = _STATE["expected"]
-    unknown = baseline.unknown(expected, {item.name for item in items})
+    ids = {item.name: _result_id(item) for item in items}
+    unknown = baseline.unknown(expected, set(ids) | set(ids.values()))
     if unknown:
         pytest.exit(
             f"dnc conformance: the baseline {run.baseline} lists requirement(s) the suite does "
@@ -263,10 +269,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             returncode=4,
         )
     for item in items:
+        item.user_properties.append(("requirement", ids[item.name]))
         for entry in expected:
-            if baseline.matches(entry, item.name):
+            if baseline.matches(entry, ids[item.name], item.name):
                 item.add_marker(pytest.mark.xfail(strict=True, reason=f"baseline: {entry.reason}"))
                 _STATE.setdefault("baselined", set()).add(item.name)
+                if baseline.legacy(entry):
+                    _STATE.setdefault("legacy", {})[entry.id] = ids[item.name].partition("[")[0]
                 break
     if not run.rate_limit_tests:
         skip = pytest.mark.skip(
@@ -285,6 +294,11 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, Any, Any]:
     if ctx is not None:
         ctx.log.current_test = item.name
     return (yield)
+
+
+def _result_id(item: pytest.Item) -> str:
+    requirement = requirement_of(item)
+    return result_id(requirement, item.name) if requirement is not None else item.name
 
 
 def _failure_detail(longrepr: Any) -> str:
@@ -317,24 +331,23 @@ def pytest_runtest_makereport(
     verdict: Verdict = _STATE["verdict"]
     name, category = item.name, _category(item)
     listed = name in _STATE.get("baselined", set())
+    record = functools.partial(verdict.record, requirement=requirement_of(item))
     if report.skipped and hasattr(report, "wasxfail"):
         # Listed in the baseline and failed as expected.
         detail = _failure_detail(report.longrepr)
         evidence = _evidence(name, call.excinfo, True)
-        verdict.record(name, category, FAIL, detail, evidence=evidence, baseline=EXPECTED_FAILURE)
+        record(name, category, FAIL, detail, evidence=evidence, baseline=EXPECTED_FAILURE)
     elif report.skipped:
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-        verdict.record(name, category, NM, str(reason).replace("Skipped: ", ""))
+        record(name, category, NM, str(reason).replace("Skipped: ", ""))
     elif report.failed and listed and str(report.longrepr).startswith("[XPASS(strict)]"):
         detail = "stale baseline: listed as an expected failure, but passed (remove it)"
-        verdict.record(
-            name, category, PASS, detail, evidence=_evidence(name, None, False), baseline=STALE
-        )
+        record(name, category, PASS, detail, evidence=_evidence(name, None, False), baseline=STALE)
     elif report.failed:
         evidence = _evidence(name, call.excinfo, True)
-        verdict.record(name, category, FAIL, _failure_detail(report.longrepr), evidence=evidence)
+        record(name, category, FAIL, _failure_detail(report.longrepr), evidence=evidence)
     elif report.when == "call":
-        verdict.record(name, category, PASS, evidence=_evidence(name, None, False))
+        record(name, category, PASS, evidence=_evidence(name, None, False))
     return report
 
 
@@ -428,6 +441,11 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         )
     for problem in _STATE.get("cleanup_problems", []):
         verdict.notes.append(f"Cleanup: {problem}")
+    for old, new in sorted(_STATE.get("legacy", {}).items()):
+        verdict.notes.append(
+            f"Baseline: {old!r} names a test function (deprecated, still honoured); list the "
+            f"requirement id {new!r} instead"
+        )
     doc = _document(run, verdict)
     tw = terminalreporter
     tw.section("DNC conformance verdict")

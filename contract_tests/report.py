@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from contract_tests.requirements import Requirement, result_id
+
 CATEGORIES: dict[str, str] = {
     "schema": "Schema conformance (Schemathesis)",
     "envelope": "Response envelopes",
@@ -31,13 +33,21 @@ EXPECTED_FAILURE, STALE = "expected_failure", "stale"
 
 @dataclass
 class TestResult:
-    name: str
+    name: str  # the pytest test name (with its parameter)
     category: str
     outcome: str
     detail: str = ""
     warnings: list[str] = field(default_factory=list)
     evidence: list[dict[str, Any]] = field(default_factory=list)
     baseline: str | None = None  # EXPECTED_FAILURE (listed and failed) or STALE (listed, passed)
+    requirement: Requirement | None = None
+
+    @property
+    def id(self) -> str:
+        """The stable requirement id of this result (the test name for a test declaring none)."""
+        if self.requirement is None:
+            return self.name
+        return result_id(self.requirement, self.name)
 
     @property
     def counts_as_failure(self) -> bool:
@@ -71,12 +81,14 @@ class Verdict:
         *,
         evidence: list[dict[str, Any]] | None = None,
         baseline: str | None = None,
+        requirement: Requirement | None = None,
     ) -> None:
         existing = self.results.get(name)
         if existing is not None and existing.outcome == FAIL:
             return  # a teardown error never hides a failure
         result = TestResult(name, category, outcome, detail, evidence=evidence or [])
         result.baseline = baseline
+        result.requirement = requirement
         result.warnings = self.warnings.get(name, [])
         if outcome == PASS and result.warnings:
             result.outcome = WARN

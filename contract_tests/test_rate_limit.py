@@ -2,11 +2,13 @@
 
 import pytest
 
+from contract_tests import seeds
 from contract_tests.checks import rate_limit as rl
 from contract_tests.checks.limits_run import LimitsRun, Needed, run_all
 from contract_tests.checks.rolling_window import rolling_window_conformance
 from contract_tests.checks.spread_traffic import retry_after_spread_conformance
 from contract_tests.context import TEAM_IDS, TEAMS, Ctx
+from contract_tests.requirements import requires
 
 pytestmark = pytest.mark.rate_limit
 
@@ -51,6 +53,7 @@ def _scenario(ctx: Ctx, limits: LimitsRun, team: str, bucket: str) -> rl.Scenari
     return limits.scenario(team, bucket)
 
 
+@requires("rate-limit.write.per-team", seeds.RATE_WRITE, ("rate-limit-counting",))
 @pytest.mark.parametrize("team", TEAMS, ids=TEAM_IDS)
 def test_add_and_delete_share_exactly_30_requests_per_window(
     ctx: Ctx, limits: LimitsRun, team: str
@@ -58,6 +61,7 @@ def test_add_and_delete_share_exactly_30_requests_per_window(
     rl.limit_conformance(_scenario(ctx, limits, team, "write"))
 
 
+@requires("rate-limit.read.per-team", seeds.RATE_READ, ("rate-limit-counting",))
 @pytest.mark.parametrize("team", TEAMS, ids=TEAM_IDS)
 def test_check_and_list_share_exactly_60_requests_per_window(
     ctx: Ctx, limits: LimitsRun, team: str
@@ -65,6 +69,7 @@ def test_check_and_list_share_exactly_60_requests_per_window(
     rl.limit_conformance(_scenario(ctx, limits, team, "read"))
 
 
+@requires("rate-limit.batch.per-team", seeds.RATE_BATCH, ("rate-limit-counting",))
 @pytest.mark.parametrize("team", TEAMS, ids=TEAM_IDS)
 def test_batch_admits_exactly_10_requests_per_window(
     ctx: Ctx, limits: LimitsRun, team: str
@@ -72,6 +77,7 @@ def test_batch_admits_exactly_10_requests_per_window(
     rl.limit_conformance(_scenario(ctx, limits, team, "batch"))
 
 
+@requires("rate-limit.429-body", seeds.RATE_429, ("reset-time",))
 @pytest.mark.parametrize("team", TEAMS, ids=TEAM_IDS)
 def test_a_429_carries_rate_limit_exceeded_a_message_and_reset_time_within_the_window(
     ctx: Ctx, limits: LimitsRun, team: str
@@ -81,6 +87,7 @@ def test_a_429_carries_rate_limit_exceeded_a_message_and_reset_time_within_the_w
     rl.each_scenario(scenarios, lambda s: rl.rejection_body_conformance(s, window, skew))
 
 
+@requires("rate-limit.after-reset", seeds.RATE_RESET, ("reset-time",))
 @pytest.mark.parametrize("team", TEAMS, ids=TEAM_IDS)
 def test_requests_are_admitted_again_after_reset_time(
     ctx: Ctx, limits: LimitsRun, team: str
@@ -89,6 +96,7 @@ def test_requests_are_admitted_again_after_reset_time(
     rl.each_scenario(scenarios, rl.admitted_after_reset_conformance)
 
 
+@requires("rate-limit.teams-independent", seeds.RATE_TEAM)
 @pytest.mark.isolation
 @pytest.mark.parametrize("team", TEAMS, ids=["team_A_exhausted", "team_B_exhausted"])
 def test_one_team_exhausting_a_bucket_does_not_throttle_another_team(
@@ -100,6 +108,7 @@ def test_one_team_exhausting_a_bucket_does_not_throttle_another_team(
     rl.each_scenario([limits.scenario(team, b) for b in buckets], rl.other_team_conformance)
 
 
+@requires("rate-limit.rolling-window", seeds.RATE_ROLLING, ("rate-limit-counting",))
 @pytest.mark.parametrize("team", TEAMS, ids=TEAM_IDS)
 def test_a_bucket_refills_only_as_requests_age_out_of_the_rolling_window(
     ctx: Ctx, limits: LimitsRun, team: str
@@ -108,6 +117,9 @@ def test_a_bucket_refills_only_as_requests_age_out_of_the_rolling_window(
     rolling_window_conformance(limits.rolling[team])
 
 
+@requires(
+    "rate-limit.after-reset.spread-out", seeds.RATE_RESET, ("reset-time", "rate-limit-counting")
+)
 @pytest.mark.parametrize("team", TEAMS, ids=TEAM_IDS)
 def test_a_retry_at_reset_time_after_spread_out_traffic_is_admitted(
     ctx: Ctx, limits: LimitsRun, team: str

@@ -16,10 +16,9 @@ from typing import Any, cast
 from contract_tests.checks.schemathesis_checks import NOT_RUN
 from contract_tests.config import LIMITS, RunConfig
 from contract_tests.report import CATEGORIES, NOT_MEASURED, STATUSES, Verdict
-from contract_tests.requirements import requirement_for
 from dnc_kit.resources import OPENAPI_PATH
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 SCHEMA_PATH = Path(__file__).with_name("verdict.schema.json")
 REDACTED = "[REDACTED]"
 
@@ -67,10 +66,11 @@ class RunFacts:
 def build(verdict: Verdict, run: RunConfig, facts: RunFacts) -> dict[str, Any]:
     results = []
     for r in verdict.results.values():
-        requirement = requirement_for(r.name)
+        requirement = r.requirement
         results.append(
             {
-                "id": r.name,
+                "id": r.id,
+                "test": r.name,
                 "category": r.category,
                 "status": r.outcome,
                 "checks": requirement.checks if requirement else "",
@@ -125,7 +125,7 @@ def build(verdict: Verdict, run: RunConfig, facts: RunFacts) -> dict[str, Any]:
         "categories": categories,
         "results": results,
         "not_measured": [
-            {"id": r.name, "reason": r.detail}
+            {"id": r.id, "test": r.name, "reason": r.detail}
             for r in verdict.results.values()
             if r.outcome == NOT_MEASURED
         ],

@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 
-from contract_tests import baseline
+from contract_tests import baseline, seeds
 from contract_tests.checks import schemathesis_checks
 from contract_tests.checks.generated_input import classify
+from contract_tests.checks.schemathesis_checks import REQUIRES
 from contract_tests.checks.tolerances import TOLERANCES, Seen, tolerance_for
-from contract_tests.requirements import requirement_for
+from contract_tests.requirements import ID_PATTERN, SCHEMATHESIS_ID, Requirement
 from contract_tests.verdict_doc import redact
 from dnc_kit.resources import load_openapi
 
@@ -35,13 +36,37 @@ def _suite_tests() -> list[str]:
     return names
 
 
+def _declared(name: str) -> list[Requirement]:
+    """The requirements a suite test declares (its `@requires(...)` decorators), read from the
+    source: importing a suite module needs the suite's own markers."""
+    namespace = {"seeds": seeds, "REQUIRES": REQUIRES, "SCHEMATHESIS_ID": SCHEMATHESIS_ID}
+    for path in sorted(SUITE.glob("test_*.py")):
+        source = path.read_text(encoding="utf-8")
+        for node in ast.parse(source).body:
+            if isinstance(node, ast.FunctionDef) and node.name == name:
+                return [
+                    Requirement(*(eval(ast.unparse(a), namespace) for a in deco.args))
+                    for deco in node.decorator_list
+                    if isinstance(deco, ast.Call) and ast.unparse(deco.func) == "requires"
+                ]
+    raise AssertionError(f"{name} not found")
+
+
 @pytest.mark.parametrize("name", _suite_tests())
-def test_every_suite_test_names_the_requirement_it_checks(name: str) -> None:
-    probe = f"{name}[not_a_server_error]" if "schemathesis_check" in name else name
-    requirement = requirement_for(probe)
-    assert requirement is not None, f"{name} has no entry in contract_tests/requirements.py"
+def test_every_suite_test_declares_exactly_one_requirement_with_its_sentence(name: str) -> None:
+    declared = _declared(name)
+    assert len(declared) == 1, f"{name} declares {len(declared)} requirements (@requires)"
+    requirement = declared[0]
+    assert ID_PATTERN.fullmatch(requirement.id)
+    assert not requirement.id.startswith("test"), "an id is not a test name"
     assert requirement.checks.strip()
     assert set(requirement.decisions) <= DECISIONS
+    assert requirement.of_parameter("not_a_server_error").checks.strip()
+
+
+def test_every_requirement_id_belongs_to_exactly_one_test() -> None:
+    ids = [_declared(name)[0].id for name in _suite_tests()]
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
 
 
 def test_every_check_schemathesis_registers_runs_or_says_why_not() -> None:
@@ -142,9 +167,23 @@ def test_a_baseline_lists_ids_as_strings_or_objects_with_reasons(tmp_path: Path)
         ("test_a", "listed in the baseline"),
         ("test_b[team_B]", "gateway caps pages (OPS-1)"),
     ]
-    assert baseline.matches(entries[0], "test_a[team_A]")
-    assert not baseline.matches(entries[1], "test_b[team_A]")
+    assert baseline.matches(entries[0], "a.b[team_A]", "test_a[team_A]")
+    assert not baseline.matches(entries[1], "b.c[team_A]", "test_b[team_A]")
     assert baseline.unknown(entries, {"test_a", "test_c"}) == ["test_b[team_B]"]
+    assert all(baseline.legacy(e) for e in entries)
+
+
+def test_a_baseline_names_requirement_ids_and_old_test_names_still_match(tmp_path: Path) -> None:
+    path = tmp_path / "baseline.yaml"
+    path.write_text("- list.total\n- isolation.add.same-url[team_B]\n- test_x\n", encoding="utf-8")
+    ids, old_name = baseline.load(path)[:2], baseline.load(path)[2]
+    assert baseline.matches(ids[0], "list.total", "test_list_total_whatever")
+    assert baseline.matches(ids[1], "isolation.add.same-url[team_B]")
+    assert not baseline.matches(ids[1], "isolation.add.same-url[team_A]")
+    assert not baseline.matches(ids[0], "list.totals", "list.total")  # ids never match tests
+    assert baseline.matches(old_name, "some.id[team_A]", "test_x[team_A]")
+    assert baseline.legacy(old_name)
+    assert not baseline.legacy(ids[0])
 
 
 def test_a_malformed_baseline_is_refused_with_a_clear_error(tmp_path: Path) -> None:
