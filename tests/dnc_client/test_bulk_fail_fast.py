@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import socket
 import time
+from dataclasses import dataclass
 
 import anyio
 import pytest
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dnc_client import (
     AsyncDncClient,
@@ -20,6 +22,23 @@ from dnc_client.pacing import AsyncPacer, PacingState
 from tests.bulk_harness.servers import BASE, KEY, UNLIMITED, Counted, counting, person, reference
 
 pytestmark = pytest.mark.anyio
+
+
+@dataclass
+class RefusingMobile:
+    """The reference server, but `m.` hosts are refused as invalid URLs, as some deployments do."""
+
+    app: ASGIApp
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        query = scope.get("query_string", b"")
+        if scope["type"] == "http" and b"m.linkedin.com" in query:
+            body = b'{"error":"invalid_url","message":"Invalid LinkedIn URL format"}'
+            headers = [(b"content-type", b"application/json")]
+            await send({"type": "http.response.start", "status": 400, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send)
 
 
 def wrong_key_client(app: object, counted: Counted) -> AsyncDncClient:
@@ -118,3 +137,33 @@ async def test_a_url_too_long_to_send_is_one_invalid_row_and_every_other_row_is_
     assert [o.on_list for o in outcomes] == [True, None, False]
     assert outcomes[1].error is not None
     assert len(outcomes[1].error) < 200
+
+
+async def test_a_single_check_during_a_bulk_run_is_answered_at_once() -> None:
+    # A deployment that refuses mobile hosts: after two probes every URL is checked one by one,
+    # so the bulk run spends its share of the read bucket (8 of 10 a second) for ~2 s.
+    from reference_server import Settings
+
+    limits = {"write": 30, "read": 10, "batch": 10}
+    settings = Settings(api_keys={KEY: "team_bulk"}, rate_limits=limits, rate_window_s=1.0)
+    async with reference(5, settings=settings) as ref:
+        refusing = RefusingMobile(ref.app)
+        api = AsyncDncClient(
+            BASE, KEY, transport=counting(refusing), rate_limits=limits, rate_window_s=1.0
+        )
+        waited: list[float] = []
+        async with api:
+
+            async def agent() -> None:
+                await anyio.sleep(0.5)  # the bulk run is pacing itself by now
+                started = time.monotonic()
+                assert (await api.check(person(1))).on_list
+                waited.append(time.monotonic() - started)
+
+            async with anyio.create_task_group() as group:
+                group.start_soon(agent)
+                outcomes = await api.check_many(
+                    [f"https://m.linkedin.com/in/person-{n:05d}" for n in range(20)]
+                )
+    assert all(o.on_list is None for o in outcomes)
+    assert waited[0] < 0.5
