@@ -55,7 +55,7 @@ from dnc_client.models import (
     ListPage,
     WireModel,
 )
-from dnc_client.normalize import documented_key
+from dnc_client.normalize import CANONICAL_PREFIX, documented_key
 from dnc_client.operations import Operation
 from dnc_client.pacing import Clock, PacingState, PacingStates, Sleep
 from dnc_client.progress import BulkProgress, ProgressCallback
@@ -63,6 +63,7 @@ from dnc_client.retry import DEFAULT_MAX_WAIT_S
 from dnc_client.sync_client import DncClient
 
 __all__ = [
+    "CANONICAL_PREFIX",
     "DEFAULT_BULK_SHARE",
     "DEFAULT_MAX_WAIT_S",
     "AddOutcome",

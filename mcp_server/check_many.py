@@ -19,8 +19,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult
 from pydantic import Field
 
-from dnc_client import BulkProgress, CheckOutcome, DncError
-from dnc_client.models import WireModel
+from dnc_client import BulkProgress, CheckOutcome, DncError, WireModel
 from mcp_server.errors import agent_message
 from mcp_server.results import Only, check_many_text, require_at_most, tool_result
 from mcp_server.tools import ToolDeps

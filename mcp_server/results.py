@@ -16,8 +16,7 @@ from typing import Final, Literal
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent
 
-from dnc_client import CheckOutcome, WireModel
-from dnc_client.normalize import CANONICAL_PREFIX
+from dnc_client import CANONICAL_PREFIX, CheckOutcome, WireModel
 from mcp_server.models import BatchAddResult
 
 __all__ = [

@@ -54,8 +54,6 @@ KNOWN_VIOLATIONS = {
     "dnc_client.errors": "mcp_server and its tests import exception classes dnc_client "
     "exports by name from the submodule (import them from dnc_client)",
     "dnc_client.models": "mcp_server and its tests: as dnc_client.errors",
-    "dnc_client.normalize": "mcp_server/results.py (issue 20) takes CANONICAL_PREFIX from the "
-    "submodule: export it from dnc_client (or dnc_kit.contract)",
     "dnc_client.operations": "mcp_server: as dnc_client.bulk",
     "dnc_client.pacing": "mcp_server: as dnc_client.bulk",
     "dnc_client.progress": "mcp_server: as dnc_client.bulk",
