@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from dnc_client.pacing import Clock
+from dnc_kit.private_files import append_private
 
 __all__ = ["AuditLog", "iso_utc"]
 
@@ -58,6 +59,4 @@ class AuditLog:
         }
         text = json.dumps(line, ensure_ascii=False, sort_keys=False) + "\n"
         with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as handle:
-                handle.write(text)
+            append_private(self.path, text)

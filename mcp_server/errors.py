@@ -28,6 +28,7 @@ from dnc_client.errors import (
     PermissionDeniedError,
     RateLimitError,
 )
+from dnc_kit.settings import SettingsError
 
 __all__ = [
     "ACCEPTED_URL_FORMATS",
@@ -48,7 +49,7 @@ class McpServerError(Exception):
     """Base of the MCP server's own errors."""
 
 
-class ConfigError(McpServerError, ValueError):
+class ConfigError(McpServerError, SettingsError):
     """Unusable configuration; the message says which setting (never a key's value)."""
 
 
