@@ -5,13 +5,13 @@ Every setting comes from the environment and can be overridden by the matching p
 
 from __future__ import annotations
 
-import math
 import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from dnc_kit.contract import BUCKET_LIMITS, DEFAULT_WINDOW_S
+from dnc_kit.settings import SettingsError, non_negative_seconds, positive_seconds
 
 # The documented per-team limits per rolling window, read from openapi.yaml's `x-rate-limit`
 # (never retyped: a spec that says 20 writes makes the suite hold a server to 20).
@@ -67,27 +67,15 @@ class RunConfig:
         return self.window_s > 10
 
 
-class ConfigError(ValueError):
-    """A setting with a bad value: the message is one line naming the variable."""
-
-
-def _env_seconds(name: str, default: float, *, positive: bool) -> float:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = float("nan")
-    if not math.isfinite(value) or value < 0 or (positive and value == 0):
-        bound = "a positive" if positive else "a non-negative"
-        raise ConfigError(f"{name} must be {bound} number of seconds, got {raw!r}")
-    return value
+# A setting with a bad value: one line naming the variable (dnc_kit's one settings error).
+ConfigError = SettingsError
 
 
 def env_window(default: float = DOCUMENTED_WINDOW_S) -> float:
-    return _env_seconds(ENV_WINDOW, default, positive=True)
+    raw = os.environ.get(ENV_WINDOW, "").strip()
+    return positive_seconds(raw, ENV_WINDOW) if raw else default
 
 
 def env_clock_skew(default: float = DEFAULT_CLOCK_SKEW_S) -> float:
-    return _env_seconds(ENV_CLOCK_SKEW, default, positive=False)
+    raw = os.environ.get(ENV_CLOCK_SKEW, "").strip()
+    return non_negative_seconds(raw, ENV_CLOCK_SKEW) if raw else default

@@ -30,8 +30,12 @@ class Ctx:
     verdict: Verdict
     a: DncClient
     b_client: DncClient | None
-    current_test: str = ""
     _names: itertools.count[int] = field(default_factory=itertools.count)
+
+    @property
+    def current_test(self) -> str:
+        """The test running now (the plugin's runtest hook sets it on the log)."""
+        return self.log.current_test
 
     @property
     def b(self) -> DncClient:

@@ -65,6 +65,9 @@ def markdown(doc: dict[str, Any]) -> str:
         for r in rows:
             detail = _first_line(r["detail"])
             lines.append(f"- **{r['id']}** ({r['category']}){': ' + detail if detail else ''}")
+            rest = r["detail"].strip().splitlines()[1:]
+            if rest:  # the whole message (e.g. every finding of a Schemathesis check)
+                lines += ["", "  ```text", *(f"  {line}" for line in rest), "  ```", ""]
             if r["status"] == "fail" and r["checks"]:
                 lines.append(f"  - requires: {r['checks']}")
             for w in r["warnings"][:SHOWN_WARNINGS]:

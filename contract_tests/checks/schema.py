@@ -252,8 +252,8 @@ def _own_problems(op: str, case: Any, exchange: Exchange | None) -> list[tuple[s
         ("envelope", f"envelope: {problem}" if problem else None),
         (
             "documented_invalid_refused",
-            "documented-invalid input (missing url / entries / url field) was accepted"
-            if success and must_reject(op, case, exchange.query)
+            f"input the pages call invalid was accepted: {refusal}"
+            if success and (refusal := refusal_required(op, case, exchange.query))
             else None,
         ),
     ]
@@ -267,11 +267,11 @@ def _own_problems(op: str, case: Any, exchange: Exchange | None) -> list[tuple[s
     return out
 
 
-def must_reject(operation_id: str, case: Any, sent_query: Pairs | None = None) -> bool:
-    """Inputs the documentation itself says are refused with 400 (generated_input.py), judged
-    by the query as it was sent when known."""
+def refusal_required(operation_id: str, case: Any, sent_query: Pairs | None = None) -> str | None:
+    """Why the documentation itself says this input is refused with 400 (None: it does not),
+    judged by the query as it was sent when known (generated_input.py)."""
     query = sent_query if sent_query is not None else pairs_of(case.query)
-    return not classify(operation_id, query, case.body).open
+    return classify(operation_id, query, case.body).refuse
 
 
 def nonstring_entry_problem(sent: Any, answer: Any) -> str | None:
