@@ -29,6 +29,7 @@ be reached (`DncUnreachableError`, after a bounded retry of under 20 s) ends a b
 that error instead of failing every URL one by one.
 """
 
+from dnc_client import operations
 from dnc_client.async_client import DEFAULT_BULK_SHARE, AsyncDncClient
 from dnc_client.bulk import AddOutcome, CheckOutcome
 from dnc_client.errors import (
@@ -98,4 +99,5 @@ __all__ = [
     "Sleep",
     "WireModel",
     "documented_key",
+    "operations",
 ]

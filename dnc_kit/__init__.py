@@ -44,7 +44,17 @@ __all__ = [
     "redact_url",
     "redaction",
     "resources",
+    "serving",
     "settings",
     "touch_private",
     "use_fingerprinter",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # `serving` pulls in uvicorn: imported on first use, so `dnc --help` and the client stay light.
+    if name == "serving":
+        import importlib
+
+        return importlib.import_module("dnc_kit.serving")
+    raise AttributeError(f"module 'dnc_kit' has no attribute {name!r}")

@@ -11,9 +11,7 @@ import builtins
 from collections.abc import Sequence
 from typing import Protocol
 
-from dnc_client.bulk import CheckOutcome
-from dnc_client.models import BatchResult, CheckResult, DncEntry, ListPage
-from dnc_client.progress import ProgressCallback
+from dnc_client import BatchResult, CheckOutcome, CheckResult, DncEntry, ListPage, ProgressCallback
 
 __all__ = ["DncApi"]
 

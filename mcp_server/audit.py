@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from dnc_client.pacing import Clock
+from dnc_client import Clock
 from dnc_kit.private_files import append_private
 
 __all__ = ["AuditLog", "iso_utc"]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from dnc_client.retry import DEFAULT_MAX_WAIT_S
+from dnc_client import DEFAULT_MAX_WAIT_S
 from dnc_kit.contract import DEFAULT_WINDOW_S
 from dnc_kit.redaction import redact_url
 from dnc_kit.settings import (

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from dnc_client.errors import (
+from dnc_client import (
     AuthenticationError,
     BadRequestError,
     DncApiError,

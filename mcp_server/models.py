@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from dnc_client.models import BatchResult, DncEntry, ListPage, WireModel
+from dnc_client import BatchResult, DncEntry, ListPage, WireModel
 
 __all__ = [
     "AddResult",

@@ -19,9 +19,7 @@ from mcp.server import MCPServer
 from mcp.server.mcpserver import RequestStateSecurity
 from mcp.server.mcpserver.exceptions import ToolError
 
-from dnc_client import AsyncDncClient, PacingStates
-from dnc_client.errors import DncError
-from dnc_client.pacing import Clock, Sleep
+from dnc_client import AsyncDncClient, Clock, DncError, PacingStates, Sleep
 from dnc_kit.contract import BUCKET_LIMITS
 from dnc_kit.fingerprints import key_fingerprint as approver_fingerprint
 from mcp_server.api import DncApi

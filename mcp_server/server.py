@@ -13,7 +13,7 @@ from mcp.server.mcpserver import Context, RequestStateSecurity
 from mcp.types import CallToolResult, InputRequiredResult, ToolAnnotations
 from pydantic import Field
 
-from dnc_client.models import CheckResult
+from dnc_client import CheckResult
 from dnc_kit.contract import (
     BATCH_MAX_ENTRIES,
     LIST_LIMIT_DEFAULT,

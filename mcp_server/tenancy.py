@@ -27,13 +27,21 @@ from typing import Final, Protocol, TypeVar
 import httpx
 from mcp.server.auth.middleware.auth_context import get_access_token
 
-from dnc_client import AsyncDncClient, operations
-from dnc_client.bulk import CheckOutcome
-from dnc_client.errors import AuthenticationError
-from dnc_client.models import BatchResult, CheckResult, DncEntry, ListPage
-from dnc_client.operations import Operation
-from dnc_client.pacing import Clock, PacingStates, Sleep
-from dnc_client.progress import ProgressCallback
+from dnc_client import (
+    AsyncDncClient,
+    AuthenticationError,
+    BatchResult,
+    CheckOutcome,
+    CheckResult,
+    Clock,
+    DncEntry,
+    ListPage,
+    Operation,
+    PacingStates,
+    ProgressCallback,
+    Sleep,
+    operations,
+)
 from dnc_kit.fingerprints import FINGERPRINT_PREFIX, key_fingerprint
 from mcp_server.errors import RequestKeyRejected
 

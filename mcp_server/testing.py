@@ -24,8 +24,7 @@ import httpx
 from mcp.server import MCPServer
 from starlette.applications import Starlette
 
-from dnc_client import AsyncDncClient
-from dnc_client.retry import DEFAULT_MAX_WAIT_S
+from dnc_client import DEFAULT_MAX_WAIT_S, AsyncDncClient
 from dnc_client.testing import FakeSleep, FrozenClock
 from dnc_kit.contract import BUCKET_LIMITS
 from mcp_server.config import McpConfig, ToolMode

@@ -13,8 +13,14 @@ from dataclasses import dataclass, field
 
 from mcp.server.mcpserver.exceptions import ToolError
 
-from dnc_client.errors import AuthenticationError, ConflictError, DncError
-from dnc_client.models import BatchDetail, BatchResult, CheckResult
+from dnc_client import (
+    AuthenticationError,
+    BatchDetail,
+    BatchResult,
+    CheckResult,
+    ConflictError,
+    DncError,
+)
 from dnc_kit.contract import BATCH_MAX_ENTRIES
 from mcp_server.api import DncApi
 from mcp_server.audit import AuditLog

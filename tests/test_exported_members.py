@@ -49,27 +49,9 @@ PUBLIC_SUBMODULES = {
 
 # imported module (or "package:name") -> who should fix it and how; shrink only.
 KNOWN_VIOLATIONS = {
-    "dnc_client.bulk": "mcp_server reaches past dnc_client's __all__ (owner of dnc_client/"
-    "mcp_server: export the names or import them from dnc_client)",
-    "dnc_client.errors": "mcp_server and its tests import exception classes dnc_client "
-    "exports by name from the submodule (import them from dnc_client)",
-    "dnc_client.models": "mcp_server and its tests: as dnc_client.errors",
-    "dnc_client.operations": "mcp_server: as dnc_client.bulk",
-    "dnc_client.pacing": "mcp_server: as dnc_client.bulk",
-    "dnc_client.progress": "mcp_server: as dnc_client.bulk",
-    "dnc_client.retry": "mcp_server: as dnc_client.bulk",
-    "dnc_cli.audit": "tests/dnc_kit/test_settings.py checks the private mode of every file the "
-    "parts write (lead: export the openers, or move those cases to each part's tests)",
-    "reference_server.storage": "tests/dnc_kit/test_settings.py: as dnc_cli.audit",
-    "dnc_kit.serving": "the one way to serve, new: add `serving` to dnc_kit.__all__ (owner of "
-    "dnc_kit.serving)",
-    "mcp_server.demo": "dnc demo runs the MCP demo (owner of mcp_server: export it)",
-    "mcp_server.embedded": "tests/dnc_cli checks the CLI and `dnc mcp` share the local list",
     "reference_server.app": "tests/contract_suite takes create_app, Settings and "
     "normalize_linkedin_url from submodules; reference_server exports all three (owner of "
     "tests/contract_suite: import them from reference_server)",
-    "reference_server.local": "dnc_cli and mcp_server open the local list (owner of "
-    "reference_server: export it)",
     "reference_server.normalize": "as reference_server.app",
     "reference_server.settings": "as reference_server.app",
 }

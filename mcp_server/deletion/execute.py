@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from dnc_client.errors import DncError
+from dnc_client import DncError
 from mcp_server.api import DncApi
 from mcp_server.audit import AuditLog, iso_utc
 from mcp_server.deletion.target import DeleteTarget

@@ -27,8 +27,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ElicitResult, InputRequiredResult
 from mcp_types.version import is_version_at_least
 
-from dnc_client.errors import NotFoundError
-from dnc_client.pacing import Clock
+from dnc_client import Clock, NotFoundError
 from mcp_server.api import DncApi
 from mcp_server.audit import AuditLog, iso_utc
 from mcp_server.deletion.approval import Approval, ApprovalService, ApprovalSubject

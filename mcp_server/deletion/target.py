@@ -12,8 +12,7 @@ from typing import Final
 
 from mcp.server.mcpserver.exceptions import ToolError
 
-from dnc_client.errors import DncError
-from dnc_client.models import DncEntry
+from dnc_client import DncEntry, DncError
 from dnc_kit.contract import ENTRY_ID_PATTERN, LIST_LIMIT_MAX
 from mcp_server.api import DncApi
 from mcp_server.errors import agent_message

@@ -15,7 +15,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from dnc_client.pacing import Clock
+from dnc_client import Clock
 from mcp_server.errors import TokenRejected
 
 __all__ = [

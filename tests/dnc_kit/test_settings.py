@@ -182,23 +182,3 @@ def test_a_folder_the_user_made_keeps_its_mode(tmp_path: Path) -> None:
     os.chmod(shared, 0o755)
     private_dir(shared)
     assert stat.S_IMODE(shared.stat().st_mode) == 0o755
-
-
-def test_the_local_list_and_its_audit_are_private(tmp_path: Path) -> None:
-    import anyio
-
-    from dnc_cli.audit import AUDIT_NAME, Trail
-    from reference_server.storage import SqliteStorage
-
-    old = os.umask(0o022)
-    try:
-        storage = SqliteStorage(tmp_path / "data" / "list.db")
-        anyio.run(storage.open)
-        anyio.run(storage.close)
-        trail = Trail.of(tmp_path / "cli", None, None)
-        trail.record(command="add", outcome="added", url="https://linkedin.com/in/x")
-    finally:
-        os.umask(old)
-    for path in (tmp_path / "data" / "list.db", tmp_path / "cli" / AUDIT_NAME):
-        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
-        assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700, path.parent

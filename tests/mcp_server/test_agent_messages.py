@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dnc_client.errors import (
+from dnc_client import (
     AuthenticationError,
     BadRequestError,
     DncApiError,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from mcp.server.mcpserver.exceptions import ToolError
 
-from dnc_client.models import BatchDetail, BatchResult
+from dnc_client import BatchDetail, BatchResult
 from mcp_server import tools
 from mcp_server.testing import StackFactory
 

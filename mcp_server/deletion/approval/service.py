@@ -22,8 +22,7 @@ from typing import Final
 
 import anyio
 
-from dnc_client.errors import NotFoundError
-from dnc_client.pacing import Clock, Sleep
+from dnc_client import Clock, NotFoundError, Sleep
 from mcp_server.api import DncApi
 from mcp_server.audit import AuditLog
 from mcp_server.deletion.approval.model import (

@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Final
 
-from dnc_client.pacing import Clock
+from dnc_client import Clock
 from mcp_server.deletion.approval.model import Approval
 
 __all__ = [

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dnc_client.pacing import Clock
+from dnc_client import Clock
 
 __all__ = ["KeyVault"]
 
