@@ -21,6 +21,7 @@ from dnc_client import (
     BadRequestError,
     DncApiError,
     DncError,
+    DncUnreachableError,
     InternalServerError,
     InvalidUrlError,
     NotFoundError,
@@ -106,6 +107,12 @@ def agent_message(error: DncError) -> str:
         )
     if isinstance(error, DncApiError):
         return f"The DNC API answered {error.status} {error.code}: {error.message}"
+    if isinstance(error, DncUnreachableError):
+        # Its message names the deployment (password redacted), never a key.
+        return (
+            f"{error} Nothing more was sent. Tell the user the DNC service is unreachable; retry"
+            " later, and if it was a write, use dnc_check first to see whether it took effect."
+        )
     return (
         "The DNC API could not be reached or did not answer. Retry later; if it was a write,"
         " use dnc_check first to see whether it took effect."

@@ -10,6 +10,7 @@ from dnc_client import (
     DncApiError,
     DncConnectionError,
     DncError,
+    DncUnreachableError,
     InternalServerError,
     InvalidUrlError,
     NotFoundError,
@@ -37,3 +38,13 @@ from mcp_server.errors import ACCEPTED_URL_FORMATS, agent_message
 )
 def test_every_error_becomes_a_message_with_a_next_step(error: DncError, phrase: str) -> None:
     assert phrase in agent_message(error)
+
+
+def test_an_unreachable_api_is_named_to_the_model_without_a_secret() -> None:
+    error = DncUnreachableError(
+        "http://user:***@127.0.0.1:9/v1 could not be reached (ConnectError): is the server"
+        " running, and is DNC_BASE_URL right?"
+    )
+    message = agent_message(error)
+    assert "127.0.0.1:9" in message
+    assert "Nothing more was sent" in message
