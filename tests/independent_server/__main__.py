@@ -11,6 +11,7 @@ from .app import create_app
 from .clock import Clock
 from .http_protocol import envelope_protocol
 from .service import Service
+from .switchboard import random_variant
 from .variants import VARIANTS, with_choices
 
 _MAX_HEADER_BYTES = 1024 * 1024
@@ -35,6 +36,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--window-s", type=float, default=60.0, help="rate-limit window")
     parser.add_argument("--variant", choices=sorted(VARIANTS), default="a")
     parser.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="serve the switchboard's random combination of legal choices of this seed "
+        "(replaces --variant)",
+    )
+    parser.add_argument(
         "--set",
         action="append",
         default=[],
@@ -45,7 +53,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--clock-skew-s", type=float, default=0.0, help="shift the server clock")
     args = parser.parse_args(argv)
     try:
-        variant = with_choices(VARIANTS[args.variant], args.set)
+        base = VARIANTS[args.variant] if args.seed is None else random_variant(args.seed)
+        variant = with_choices(base, args.set)
     except ValueError as exc:
         parser.error(str(exc))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import math
+import secrets
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -14,9 +17,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from .headers import rate_limit_headers
 from .inputs import api_key
 from .operations import OPERATIONS
-from .responses import ApiError, error_response, success_response
+from .responses import ApiError, error_response, render_json, success_response
 from .routing import match_route, path_segments
 from .service import Caller, Service
+from .variants import Variant
 
 __all__ = ["create_app"]
 
@@ -42,6 +46,7 @@ class DncApi:
             error = ApiError(500, "internal_error", "An internal error occurred")
             response = error_response(error, self._service.variant.content_type)
         response.headers["Date"] = self._service.clock.http_date()
+        _present(response, self._service.variant)
         await response(scope, receive, send)
 
     async def _answer(self, request: Request) -> Response:
@@ -86,7 +91,9 @@ class DncApi:
                 "rate_limit_exceeded",
                 "Too many requests. Please try again later.",
                 headers=headers,
-                extra={"resetTime": service.clock.wall_ms_at(decision.reset_at)},
+                extra={
+                    "resetTime": _reset_ms(service.clock.wall_ms_at(decision.reset_at), variant)
+                },
             )
             return error_response(limited, variant.content_type)
         try:
@@ -98,6 +105,9 @@ class DncApi:
             outcome.status, outcome.data, variant.content_type, outcome.message
         )
         response.headers.update(headers)
+        created = outcome.data.get("$id") if isinstance(outcome.data, dict) else None
+        if variant.location_header and name == "add" and isinstance(created, str):
+            response.headers["Location"] = f"/v1/dnc/{created}"
         return response
 
     def _unauthorized(self) -> ApiError:
@@ -122,3 +132,28 @@ class DncApi:
 
 def create_app(service: Service) -> Starlette:
     return Starlette(middleware=[Middleware(DncApi, service=service)])
+
+
+def _reset_ms(reset_ms: int, variant: Variant) -> int:
+    return math.ceil(reset_ms / 1000) * 1000 if variant.reset_round_up_s else reset_ms
+
+
+def _present(response: Response, variant: Variant) -> None:
+    """The variant's presentation choices, applied to a finished answer."""
+    if variant.connection_close:
+        response.headers["Connection"] = "close"
+    if not (variant.extra_envelope_fields or variant.reworded_messages):
+        return
+    try:
+        payload = json.loads(bytes(response.body))
+    except ValueError:
+        return
+    if not isinstance(payload, dict):
+        return
+    if variant.extra_envelope_fields:
+        payload["requestId"] = secrets.token_hex(8)
+        payload["apiVersion"] = "v1"
+    if variant.reworded_messages and payload.get("error") and "message" in payload:
+        payload["message"] = f"Request refused ({payload['error']})."
+    response.body = render_json(payload)
+    response.headers["content-length"] = str(len(response.body))

@@ -42,9 +42,11 @@ class Clock:
 
 
 def iso_timestamp(wall_ns: int, precision: str) -> str:
-    """ISO 8601 UTC with microseconds (`us`) or whole seconds (`s`), `Z` suffix."""
+    """ISO 8601 UTC with microseconds (`us`), milliseconds (`ms`) or whole seconds (`s`)."""
     seconds, rest_ns = divmod(wall_ns, 1_000_000_000)
     base = datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S")
     if precision == "us":
         return f"{base}.{rest_ns // 1000:06d}Z"
+    if precision == "ms":
+        return f"{base}.{rest_ns // 1_000_000:03d}Z"
     return f"{base}Z"

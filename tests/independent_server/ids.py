@@ -11,10 +11,11 @@ _BASE36 = string.ascii_lowercase + string.digits
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
-def new_id(style: str, wall_ns: int) -> str:
-    """`base36`: 16 random lower-case alphanumerics; `ulid`: a 26-character ULID (time + random)."""
+def new_id(style: str, wall_ns: int, length: int = 0) -> str:
+    """`base36`: `length` (default 16) random lower-case alphanumerics; `ulid`: a 26-character
+    ULID (time + random)."""
     if style == "base36":
-        return "dnc_" + "".join(secrets.choice(_BASE36) for _ in range(16))
+        return "dnc_" + "".join(secrets.choice(_BASE36) for _ in range(length or 16))
     value = ((wall_ns // 1_000_000) << 80) | secrets.randbits(80)
     chars = []
     for _ in range(26):

@@ -19,6 +19,7 @@ from .normalize import is_blank, normalize_url
 from .responses import ApiError
 from .service import Caller, Service
 from .store import DeleteOutcome
+from .variants import Variant
 
 __all__ = ["OPERATIONS", "Operation", "Outcome"]
 
@@ -74,12 +75,19 @@ def _run_add(service: Service, caller: Caller, url: str) -> Outcome:
     entry = None
     while entry is None:
         entry = service.store.add(
-            caller.team_id, url, new_id(service.variant.id_style, wall_ns), wall_ns
+            caller.team_id,
+            url,
+            new_id(service.variant.id_style, wall_ns, service.variant.id_length),
+            wall_ns,
         )
     service.audit.record(
         caller.team_id, caller.api_key, "add", url, entry.id, service.timestamp(wall_ns)
     )
     return Outcome(201, service.show(entry), "Added to Do Not Contact list")
+
+
+def _new_id(variant: Variant, wall_ns: int) -> str:
+    return new_id(variant.id_style, wall_ns, variant.id_length)
 
 
 # --- check -------------------------------------------------------------------------------------
@@ -224,7 +232,9 @@ def _run_batch(service: Service, caller: Caller, items: list[_BatchItem]) -> Out
         wall_ns = shared_ns if variant.batch_shares_timestamp else service.clock.wall_ns()
         entry = None
         while entry is None:
-            entry = service.store.add(team, item.url, new_id(variant.id_style, wall_ns), wall_ns)
+            entry = service.store.add(
+                team, item.url, new_id(variant.id_style, wall_ns, variant.id_length), wall_ns
+            )
         service.audit.record(
             team, caller.api_key, "batch_add", item.url, entry.id, service.timestamp(wall_ns)
         )

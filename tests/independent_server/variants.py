@@ -80,14 +80,15 @@ class Variant:
     # --- rate limits ---------------------------------------------------------------------------
     count_invalid_requests: bool
     """True: a request answered 400/413/415 after authentication still takes a slot."""
-    rate_limit_headers: Literal["structured", "split"]
+    rate_limit_headers: Literal["structured", "split", "x-ratelimit", "none"]
     """`structured`: `RateLimit-Policy` + `RateLimit` (IETF draft, structured fields);
-    `split`: `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset` (older IETF draft)."""
+    `split`: `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset` (older IETF draft);
+    `x-ratelimit`: `X-RateLimit-Limit/-Remaining/-Reset` (epoch seconds); `none`: no headers."""
     retry_after: Literal["none", "http-date"]
 
     # --- ids, timestamps, order --------------------------------------------------------------
     id_style: Literal["base36", "ulid"]
-    timestamp_precision: Literal["us", "s"]
+    timestamp_precision: Literal["us", "ms", "s"]
     batch_shares_timestamp: bool
     """True: every entry added by one batch carries the batch's single creation time."""
     ties_oldest_first: bool
@@ -104,6 +105,18 @@ class Variant:
     check_unreadable_not_listed: bool = False
     """True: a check url that cannot be normalized answers 200 `onList: false`, `entry: null`
     (check-invalid-url, others-may) instead of a 400."""
+    id_length: int = 0
+    """Characters after `dnc_` of a base36 id (0: 16); ULIDs are always 26."""
+    reset_round_up_s: bool = False
+    """True: `resetTime` rounded up to the next whole second (still a moment in the window)."""
+    location_header: bool = False
+    """True: a 201 of a single add carries `Location: /v1/dnc/<id>`."""
+    extra_envelope_fields: bool = False
+    """True: every body also carries `requestId` and `apiVersion` next to the envelope."""
+    reworded_messages: bool = False
+    """True: every error message in other words (the codes stay documented)."""
+    connection_close: bool = False
+    """True: no keep-alive (`Connection: close` on every answer)."""
 
 
 VARIANT_A = Variant(
