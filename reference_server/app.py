@@ -145,7 +145,15 @@ _OPERATIONS: tuple[tuple[str, str, str, handlers.Handler], ...] = (
 
 def _routes() -> list[Route]:
     return [
-        Route(path, operation(operation_id, handler), methods=[method], name=operation_id)
+        Route(
+            path,
+            # The check admits and looks its answer up in one call (`check_gate`).
+            handlers.check_endpoint
+            if handler is handlers.check_status
+            else operation(operation_id, handler),
+            methods=[method],
+            name=operation_id,
+        )
         for path, method, operation_id, handler in _OPERATIONS
     ]
 
@@ -155,7 +163,13 @@ def create_app(
 ) -> Starlette:
     """Build the app; its backends open in the lifespan (or in `embedded_app`)."""
     backends = build_backends(settings, storage)
-    service = DncService(settings, backends.storage, limiter=backends.limiter, cache=backends.cache)
+    service = DncService(
+        settings,
+        backends.storage,
+        limiter=backends.limiter,
+        cache=backends.cache,
+        gate=backends.gate,
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

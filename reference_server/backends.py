@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from reference_server.cache import AnswerCache, CheckCache
 from reference_server.cache_redis import RedisCheckCache
+from reference_server.check_gate import CheckGate, LocalCheckGate, RedisCheckGate
 from reference_server.ratelimit import Limiter, RateLimiter
 from reference_server.ratelimit_redis import RedisRateLimiter
 from reference_server.redis_link import RedisLink
@@ -27,6 +28,12 @@ class Backends:
     limiter: Limiter
     cache: AnswerCache
     redis: RedisLink | None = None
+    # The check's admission and cache lookup (one Redis call on replicas).
+    gate: CheckGate | None = None
+
+    def __post_init__(self) -> None:
+        if self.gate is None:
+            self.gate = LocalCheckGate(self.limiter, self.cache)
 
     async def open(self) -> None:
         await self.storage.open()
@@ -34,8 +41,12 @@ class Backends:
             await self.redis.open()
         await self.limiter.open()
         await self.cache.open()
+        if isinstance(self.gate, RedisCheckGate):
+            await self.gate.open()
 
     async def close(self) -> None:
+        if isinstance(self.gate, RedisCheckGate):
+            await self.gate.close()
         await self.cache.close()
         await self.limiter.close()
         if self.redis is not None:
@@ -67,4 +78,5 @@ def build_backends(settings: Settings, storage: Storage | None = None) -> Backen
         return Backends(store, local_limiter, CheckCache(settings.cache_ttl_s, settings.clock))
     link = RedisLink(settings.redis_url)
     limiter = RedisRateLimiter(link, settings.rate_limits, settings.rate_window_s, local_limiter)
-    return Backends(store, limiter, RedisCheckCache(link, settings.cache_ttl_s), link)
+    cache = RedisCheckCache(link, settings.cache_ttl_s)
+    return Backends(store, limiter, cache, link, RedisCheckGate(link, limiter, cache))

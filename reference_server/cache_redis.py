@@ -37,6 +37,7 @@ import asyncio
 import hashlib
 import json
 import secrets
+import time
 from collections import defaultdict, deque
 from typing import Any, Final
 
@@ -45,23 +46,29 @@ from reference_server.errors import ServiceUnavailable
 from reference_server.redis_link import RedisLink, team_key
 from reference_server.storage import Entry
 
-__all__ = ["WRITE_MARK_S", "RedisCheckCache"]
+__all__ = ["HOT_ANSWERS", "WRITE_MARK_S", "RedisCheckCache", "ensure_generation"]
 
 # How long a write counts as in flight if its end is never reported. Far longer than any
 # write takes (a 1,000-entry batch commits in ~0.1 s), far shorter than the answer TTL.
 WRITE_MARK_S: Final = 30.0
 
-_ENSURE_GENERATION = """
-local generation = redis.call('GET', KEYS[1])
+
+def ensure_generation(key: str = "KEYS[1]") -> str:
+    """Lua that leaves the team's generation (stored under `key`) in `generation`."""
+    return f"""
+local generation = redis.call('GET', {key})
 if not generation then
   local t = redis.call('TIME')
   generation = t[1] .. string.format('%06d', tonumber(t[2]))
-  redis.call('SET', KEYS[1], generation)
+  redis.call('SET', {key}, generation)
 end
 """
+
+
+ENSURE_GENERATION = ensure_generation()
 # KEYS[1] generation key; ARGV[1] answer-key prefix, ARGV[2] url digest.
 _LOOKUP = (
-    _ENSURE_GENERATION
+    ENSURE_GENERATION
     + """
 return {generation, redis.call('GET', ARGV[1] .. generation .. ':' .. ARGV[2])}
 """
@@ -84,7 +91,7 @@ return 1
 )
 # KEYS[1] generation key, KEYS[2] in-flight writes; ARGV[1] write id, ARGV[2] mark in us.
 _BEGIN_WRITE = (
-    _ENSURE_GENERATION
+    ENSURE_GENERATION
     + _NOW_US
     + """
 redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), ARGV[1])
@@ -94,7 +101,7 @@ return redis.call('INCR', KEYS[1])
 )
 # KEYS[1] generation key, KEYS[2] in-flight writes; ARGV[1] write id.
 _END_WRITE = (
-    _ENSURE_GENERATION
+    ENSURE_GENERATION
     + """
 redis.call('ZREM', KEYS[2], ARGV[1])
 return redis.call('INCR', KEYS[1])
@@ -102,6 +109,9 @@ return redis.call('INCR', KEYS[1])
 )
 
 _NOT_LISTED = b"-"
+
+# Answers this instance keeps in memory, each under the generation it was valid for.
+HOT_ANSWERS = 50_000
 
 
 def _encode(answer: Entry | None) -> bytes:
@@ -137,8 +147,65 @@ class RedisCheckCache:
         # Stores run after the answer is sent (one round trip less on a miss); kept here so
         # they are not garbage-collected mid-flight and can be awaited on close.
         self._storing: set[asyncio.Task[None]] = set()
+        # (team, url) -> (generation, valid until on the monotonic clock, answer). Served
+        # only when the admission script reports the team still at that generation, in the
+        # same call: a write bumps it, so nothing here outlives a write.
+        self._hot: dict[tuple[str, str], tuple[str, float, Entry | None]] = {}
+        self._ttl_s = ttl_s
         self.hits = 0
         self.misses = 0
+
+    @property
+    def enabled(self) -> bool:
+        return self._enabled
+
+    @property
+    def has_pending(self) -> bool:
+        return bool(self._pending)
+
+    @staticmethod
+    def url_digest(url: str) -> str:
+        return _url_digest(url)
+
+    def _remember(self, team_id: str, url: str, generation: str, answer: Entry | None) -> None:
+        if len(self._hot) >= HOT_ANSWERS:
+            del self._hot[next(iter(self._hot))]  # the oldest: dicts keep insertion order
+        self._hot[(team_id, url)] = (generation, time.monotonic() + self._ttl_s, answer)
+
+    def hot_generation(self, team_id: str, url: str) -> str | None:
+        """The generation under which this instance holds the answer, if it does."""
+        held = self._hot.get((team_id, url))
+        if held is None:
+            return None
+        if time.monotonic() >= held[1]:
+            del self._hot[(team_id, url)]
+            return None
+        return held[0]
+
+    def hot_answer(self, team_id: str, url: str, generation: str) -> Entry | Miss | None:
+        """The answer held under `generation`, which Redis just reported as current."""
+        held = self._hot.get((team_id, url))
+        if held is None or held[0] != generation:
+            self.misses += 1
+            return MISS
+        self.hits += 1
+        return held[2]
+
+    def answer_from(
+        self, team_id: str, url: str, generation: str, raw: bytes | None
+    ) -> Entry | Miss | None:
+        """Decode what Redis holds for `url` under the current `generation`."""
+        if raw is None:
+            self.misses += 1
+            return MISS
+        self.hits += 1
+        answer = _decode(raw)
+        self._remember(team_id, url, generation, answer)
+        return answer
+
+    async def flush_pending(self) -> None:
+        """Report the ends of writes that could not reach Redis (raises while it is out)."""
+        await self._flush_pending()
 
     async def open(self) -> None:
         self._scripts = {
@@ -196,11 +263,13 @@ class RedisCheckCache:
 
         async def run() -> None:
             try:
-                await self._script(
+                stored = await self._script(
                     "store", team_id, token, answer_key, _encode(answer), self._ttl_ms
                 )
             except ServiceUnavailable:
                 return  # an answer not cached is only slower, never wrong
+            if stored:
+                self._remember(team_id, url, token, answer)
 
         # Safe to run late: the script stores only if the generation is still `token`.
         task = asyncio.ensure_future(run())

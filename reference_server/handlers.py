@@ -53,16 +53,39 @@ def operation(operation_id: str, handler: Handler) -> Callable[[Request], Awaita
             response = await handler(service, principal, request)
         except ApiError as error:
             return error_response(error, rate_headers)
-        # Appended as raw headers: none of them is set yet, and MutableHeaders.update would
-        # rescan the header list for each one (measurable on the check's hot path).
-        response.raw_headers.extend(
-            (name.lower().encode("latin-1"), value.encode("latin-1"))
-            for name, value in rate_headers.items()
-        )
-        return response
+        return _with_rate_headers(response, rate_headers)
 
     endpoint.__name__ = operation_id
     return endpoint
+
+
+def _with_rate_headers(response: Response, rate_headers: dict[str, str]) -> Response:
+    # Appended as raw headers: none of them is set yet, and MutableHeaders.update would
+    # rescan the header list for each one (measurable on the check's hot path).
+    response.raw_headers.extend(
+        (name.lower().encode("latin-1"), value.encode("latin-1"))
+        for name, value in rate_headers.items()
+    )
+    return response
+
+
+async def check_endpoint(request: Request) -> Response:
+    """`operation("checkDncStatus", check_status)` with admission and the cache lookup in one
+    call: same order (auth, rate limit, then validation), same headers."""
+    service = service_of(request)
+    try:
+        principal = await service.auth.authenticate(request.headers.get("authorization"))
+        request.state.principal = principal
+        ticket = await service.admit_check(principal, request.query_params.get("url"))
+    except ApiError as error:
+        return error_response(error)
+    rate_headers = ticket.decision.headers()
+    try:
+        entry = await service.answer_check(principal, ticket)
+    except ApiError as error:
+        return error_response(error, rate_headers)
+    found = None if entry is None else entry.to_json()
+    return _with_rate_headers(success({"onList": entry is not None, "entry": found}), rate_headers)
 
 
 async def read_json_object(request: Request, max_bytes: int) -> dict[str, Any]:

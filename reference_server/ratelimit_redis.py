@@ -22,12 +22,13 @@ from reference_server.errors import ServiceUnavailable
 from reference_server.ratelimit import Decision, RateLimiter
 from reference_server.redis_link import RedisLink, team_key
 
-__all__ = ["RedisRateLimiter"]
+__all__ = ["WINDOW_ADMIT", "RedisRateLimiter", "decision"]
 
 # KEYS[1] the (team, bucket) sorted set; ARGV limit, window in microseconds.
 # Scores are microseconds since the epoch (< 2^53, exact in Lua's doubles); members are the
 # time as a string plus the count, unique even for two admissions in one microsecond.
-_ROLLING_WINDOW = """
+# Leaves `allowed`, `count`, `reset` and `now` set (`check_gate` continues from there).
+WINDOW_ADMIT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local limit = tonumber(ARGV[1])
@@ -44,8 +45,8 @@ end
 local reset = now
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 if oldest[2] then reset = tonumber(oldest[2]) + window end
-return {allowed, count, reset, now}
 """
+_ROLLING_WINDOW = WINDOW_ADMIT + "return {allowed, count, reset, now}\n"
 
 
 def decision(limit: int, allowed: bool, count: int, reset_us: int, now_us: int) -> Decision:
@@ -74,6 +75,17 @@ class RedisRateLimiter:
 
     async def close(self) -> None:
         self._script = None
+
+    def limit_of(self, bucket: str) -> int:
+        return self._limits[bucket]
+
+    @property
+    def window_us(self) -> int:
+        return self._window_us
+
+    def fallback_hit(self, team_id: str, bucket: str) -> Decision:
+        """Admission by this instance alone, for a degradable operation while Redis is out."""
+        return self._fallback.hit(team_id, bucket)
 
     async def acquire(self, team_id: str, bucket: str, *, degradable: bool = False) -> Decision:
         limit = self._limits[bucket]

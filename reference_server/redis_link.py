@@ -20,9 +20,9 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
+from dnc_kit.redaction import redact_url
 from reference_server.errors import ServiceUnavailable
 from reference_server.logs import log_event
-from dnc_kit.redaction import redact_url
 
 __all__ = ["RedisLink", "team_key"]
 

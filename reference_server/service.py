@@ -15,12 +15,14 @@ from typing import Any, Literal
 import anyio
 
 from reference_server.auth import Authenticator, Principal
-from reference_server.cache import AnswerCache, CheckCache, Miss
+from reference_server.cache import AnswerCache, CheckCache, Miss, Token
+from reference_server.check_gate import CheckGate, LocalCheckGate
 from reference_server.errors import (
     ENTRIES_REQUIRED,
     ENTRY_NEEDS_URL,
     URL_INVALID,
     URL_REQUIRED,
+    ApiError,
     EntryExists,
     EntryNotFound,
     ForbiddenEntry,
@@ -38,7 +40,7 @@ from reference_server.storage import (
     Storage,
 )
 
-__all__ = ["BatchDetail", "BatchResult", "DncService"]
+__all__ = ["BatchDetail", "BatchResult", "CheckTicket", "DncService"]
 
 _ENTRY_ID = re.compile(r"dnc_[A-Za-z0-9]{1,64}")
 # The safety-critical read: with the shared limiter down it is admitted per instance and
@@ -82,6 +84,17 @@ class BatchResult:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class CheckTicket:
+    """An admitted check: its rate decision, and its URL's cached answer or why it has none."""
+
+    decision: Decision
+    url: str | None
+    invalid: ApiError | None
+    token: Token
+    cached: Entry | Miss | None
+
+
 class DncService:
     """The operations over injected parts; without `limiter`/`cache` the single-process
     in-memory ones are used (what `dnc serve` runs without Redis)."""
@@ -93,6 +106,7 @@ class DncService:
         *,
         limiter: Limiter | None = None,
         cache: AnswerCache | None = None,
+        gate: CheckGate | None = None,
     ) -> None:
         self.settings = settings
         self.storage = storage
@@ -104,6 +118,7 @@ class DncService:
             settings.rate_limits, settings.rate_window_s, settings.clock
         )
         self.cache: AnswerCache = cache or CheckCache(settings.cache_ttl_s, settings.clock)
+        self.gate: CheckGate = gate or LocalCheckGate(self.limiter, self.cache)
 
     def _now_ms(self) -> int:
         return int(self.settings.clock() * 1000)
@@ -190,6 +205,34 @@ class DncService:
                 added = next(outcomes) is not None
                 details.append(BatchDetail(url, "added" if added else "duplicate"))
         return BatchResult(details)
+
+    async def admit_check(self, principal: Principal, url_value: object) -> CheckTicket:
+        """Admit a check and look its answer up in one call; raise RateLimited if refused.
+
+        The URL is normalized first so its answer can be looked up in the same call, but an
+        invalid one is reported only after admission (`answer_check`), as for every route.
+        """
+        url: str | None = None
+        invalid: ApiError | None = None
+        try:
+            url = self._normalize(url_value)
+        except ApiError as error:
+            invalid = error
+        bucket = self.settings.operation_buckets["checkDncStatus"]
+        decision, token, cached = await self.gate.admit_and_lookup(principal.team_id, bucket, url)
+        if not decision.allowed:
+            headers = {**decision.headers(), "Retry-After": str(decision.retry_after_s)}
+            raise RateLimited(decision.reset_ms, headers)
+        return CheckTicket(decision, url, invalid, token, cached)
+
+    async def answer_check(self, principal: Principal, ticket: CheckTicket) -> Entry | None:
+        if ticket.invalid is not None or ticket.url is None:
+            raise ticket.invalid or InvalidRequest(URL_REQUIRED)
+        if not isinstance(ticket.cached, Miss):
+            return ticket.cached
+        entry = await self.storage.get_by_url(principal.team_id, ticket.url)
+        await self.cache.store(principal.team_id, ticket.url, entry, ticket.token)
+        return entry
 
     async def check(self, principal: Principal, url_value: object) -> Entry | None:
         url = self._normalize(url_value)

@@ -116,3 +116,42 @@ async def test_answers_are_cached_again_once_the_write_has_ended(stores: SharedS
     finally:
         await cache.close()
         await link.close()
+
+
+def _redis_calls(url: str) -> dict[str, int]:
+    """Calls per command since the stats were reset, those made inside scripts included."""
+    import redis
+
+    with redis.Redis.from_url(url) as client:
+        stats = client.info("commandstats")
+    return {name.removeprefix("cmdstat_"): int(v["calls"]) for name, v in stats.items()}
+
+
+async def test_a_cached_check_is_one_redis_call_and_sees_a_write_of_another_instance_at_once(
+    stores: SharedStores,
+) -> None:
+    """Admission, the generation and the answer travel in one script call; the answer this
+    instance holds in memory is served only while that same call reports its generation."""
+    import redis
+
+    settings = Settings(api_keys=API_KEYS, **stores.overrides())
+    url = "/v1/dnc/check?url=in/one-trip"
+    async with inprocess_client(settings) as one, inprocess_client(settings) as two:
+        assert (await one.get(url, headers=A)).json()["data"]["onList"] is False
+        await anyio.sleep(0.2)  # the answer is stored after it was sent
+        with redis.Redis.from_url(stores.redis.url) as admin:
+            admin.config_resetstat()
+        for _ in range(5):
+            answer = await one.get(url, headers=A)
+            assert answer.json()["data"]["onList"] is False
+            assert answer.headers["x-ratelimit-remaining"]
+        calls = _redis_calls(stores.redis.url)
+        assert calls.pop("evalsha") == 5  # one round trip per check
+        assert calls.pop("get") == 5  # the generation only: the answer came from memory
+        window = {"time", "zremrangebyscore", "zcard", "zadd", "pexpire", "zrange"}
+        admin = {"hello", "client", "config", "info"}  # this test's own connection
+        assert set(calls) - admin <= window
+        assert (
+            await two.post("/v1/dnc", json={"url": "in/one-trip"}, headers=A)
+        ).status_code == 201
+        assert (await one.get(url, headers=A)).json()["data"]["onList"] is True
