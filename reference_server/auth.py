@@ -15,6 +15,10 @@ request and bought no security.)
 Stored keys are trusted for `key_cache_ttl_s` after a lookup, so a `dnc keys revoke` takes
 effect on every instance within that many seconds; unknown digests are remembered as briefly,
 so a flood of wrong keys costs no database round trip per request.
+
+A principal carries its key's scopes (reference_server.scopes): configured keys hold all three,
+a stored key those it was created with. `Principal.require` refuses an operation beyond them
+with 403 `insufficient_scope`.
 """
 
 from __future__ import annotations
@@ -25,7 +29,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from dnc_kit.fingerprints import key_fingerprint
-from reference_server.errors import Unauthorized
+from reference_server.errors import InsufficientScope, Unauthorized
+from reference_server.scopes import ALL_SCOPES
 from reference_server.storage import KeyStore
 
 __all__ = ["Authenticator", "Principal", "key_digest", "key_fingerprint"]
@@ -41,6 +46,11 @@ def key_digest(key: str) -> bytes:
 class Principal:
     team_id: str
     key_fingerprint: str
+    scopes: frozenset[str] = ALL_SCOPES
+
+    def require(self, scope: str) -> None:
+        if scope not in self.scopes:
+            raise InsufficientScope(scope)
 
 
 class Authenticator:
@@ -85,7 +95,11 @@ class Authenticator:
         if remembered is not None and now < remembered[0]:
             return remembered[1]
         stored = await self._store.find_key(digest)
-        principal = None if stored is None else Principal(stored.team_id, stored.fingerprint)
+        principal = None
+        if stored is not None:
+            # Unknown words in the column (a newer dnc-kit's scope) grant nothing.
+            scopes = frozenset(stored.scopes.split()) & ALL_SCOPES
+            principal = Principal(stored.team_id, stored.fingerprint, scopes)
         if self._ttl > 0:
             if len(self._remembered) >= MAX_REMEMBERED:
                 self._remembered.clear()  # rare; a cold cache is only a few lookups

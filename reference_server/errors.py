@@ -8,6 +8,7 @@ Every failure a client can see is an `ApiError` carrying its documented code and
     ├── InvalidUrl           400 invalid_url         a url that is not a LinkedIn profile URL
     ├── Unauthorized         401 unauthorized        missing, malformed or unknown API key
     ├── ForbiddenEntry       403 unauthorized_dnc    another team's entry
+    ├── InsufficientScope    403 insufficient_scope  a stored key without the operation's scope
     ├── EntryNotFound        404 dnc_not_found       unknown entry id
     ├── RouteNotFound        404 not_found           unknown path
     ├── MethodNotAllowed     405 method_not_allowed  known path, other method
@@ -34,6 +35,7 @@ __all__ = [
     "EntryExists",
     "EntryNotFound",
     "ForbiddenEntry",
+    "InsufficientScope",
     "InternalError",
     "InvalidRequest",
     "InvalidUrl",
@@ -51,6 +53,7 @@ STATUS_BY_CODE: Mapping[str, int] = {
     "invalid_url": 400,
     "unauthorized": 401,
     "unauthorized_dnc": 403,
+    "insufficient_scope": 403,
     "dnc_not_found": 404,
     "not_found": 404,
     "method_not_allowed": 405,
@@ -106,6 +109,20 @@ class Unauthorized(ApiError):
 class ForbiddenEntry(ApiError):
     code = "unauthorized_dnc"
     default_message = "You do not have access to this DNC entry"
+
+
+class InsufficientScope(ApiError):
+    """The key is valid but lacks the operation's scope (openapi.yaml decision key-scopes);
+    the challenge names the scope needed, as RFC 6750 §3.1 does."""
+
+    code = "insufficient_scope"
+
+    def __init__(self, scope: str) -> None:
+        super().__init__(
+            f"This API key does not have the '{scope}' scope",
+            headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{scope}"'},
+        )
+        self.scope = scope
 
 
 class EntryNotFound(ApiError):

@@ -1,7 +1,7 @@
 """HTTP endpoints: authenticate, admit through the rate limiter, then parse and validate.
 
-`operation()` wraps each handler so the order auth -> rate limit -> validation holds for every
-route, and every response that went through the limiter (errors included) carries the
+`operation()` wraps each handler so the order auth -> scope -> rate limit -> validation holds
+for every route, and every response that went through the limiter (errors included) carries the
 X-RateLimit-* headers.
 """
 
@@ -25,6 +25,7 @@ from reference_server.errors import (
     error_response,
 )
 from reference_server.responses import success
+from reference_server.scopes import OPERATION_SCOPES
 from reference_server.service import DncService
 
 __all__ = ["Handler", "operation"]
@@ -40,11 +41,15 @@ def service_of(request: Request) -> DncService:
 
 
 def operation(operation_id: str, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    scope = OPERATION_SCOPES[operation_id]
+
     async def endpoint(request: Request) -> Response:
         service = service_of(request)
         try:
             principal = await service.auth.authenticate(request.headers.get("authorization"))
             request.state.principal = principal
+            # Before the limiter: a refused operation spends none of the team's budget.
+            principal.require(scope)
             decision = await service.admit(principal, operation_id)
         except ApiError as error:
             return error_response(error)

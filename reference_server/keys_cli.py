@@ -1,11 +1,15 @@
 """`dnc keys`: API keys kept in the database, for deployments that outgrow DNC_API_KEYS.
 
-    dnc keys create --team TEAM [--name NAME]   print a new key, once (only its digest is kept)
-    dnc keys list                               id, team, name, fingerprint, created, revoked
-    dnc keys revoke ID                          every instance refuses it within seconds
+    dnc keys create --team TEAM [--name NAME] [--scope read,write,delete]
+                                  print a new key, once (only its digest is kept)
+    dnc keys list                 id, team, name, scopes, fingerprint, created, revoked
+    dnc keys revoke ID            every instance refuses it within seconds
 
 Where: --database-url URL (default $DNC_DATABASE_URL) for PostgreSQL, else --db PATH (default
 $DNC_DB or the `dnc serve` default file) for SQLite. Use the URL that migrations use.
+
+--scope narrows what the key may do (reference_server.scopes): `read` (check, list), `write`
+(add, batch), `delete`; repeat it or give a comma list. Without it the key holds all three.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from typing import Protocol
 from dnc_kit.settings import read_environment
 from reference_server.auth import key_digest, key_fingerprint
 from reference_server.errors import ServiceUnavailable
+from reference_server.scopes import SCOPES, ScopeError, format_scopes, parse_scopes
 from reference_server.settings import Settings
 from reference_server.storage import KeyStore, StoredKey
 from reference_server.storage.base import format_timestamp
@@ -43,6 +48,13 @@ def _parser() -> argparse.ArgumentParser:
     create = commands.add_parser("create", help="create a key and print it once")
     create.add_argument("--team", required=True)
     create.add_argument("--name", default="")
+    create.add_argument(
+        "--scope",
+        action="append",
+        default=[],
+        metavar="SCOPES",
+        help=f"what the key may do: {', '.join(SCOPES)} (repeatable or a comma list; default all)",
+    )
     commands.add_parser("list", help="list keys (never the keys themselves)")
     revoke = commands.add_parser("revoke", help="revoke a key by id")
     revoke.add_argument("id")
@@ -89,6 +101,14 @@ async def _command(args: argparse.Namespace, store: KeyStore) -> int:
         if not team:
             print("dnc keys: --team must not be empty", file=sys.stderr)
             return 2
+        try:
+            scopes = parse_scopes(args.scope) if args.scope else frozenset(SCOPES)
+        except ScopeError as error:
+            print(f"dnc keys: {error}", file=sys.stderr)
+            return 2
+        if not scopes:
+            print("dnc keys: --scope must name at least one scope", file=sys.stderr)
+            return 2
         key = new_key()
         stored = StoredKey(
             id="key_" + secrets.token_hex(8),
@@ -96,21 +116,24 @@ async def _command(args: argparse.Namespace, store: KeyStore) -> int:
             name=args.name,
             fingerprint=key_fingerprint(key),
             created_ms=now_ms,
+            scopes=format_scopes(scopes),
         )
         await store.create_key(stored, key_digest(key))
         print(key)
         print(
-            f"created {stored.id} for team {team} (fingerprint {stored.fingerprint}). "
+            f"created {stored.id} for team {team} with scopes {stored.scopes} "
+            f"(fingerprint {stored.fingerprint}). "
             "The key above is shown only now: store it.",
             file=sys.stderr,
         )
         return 0
     if args.command == "list":
-        rows = [("id", "team", "name", "fingerprint", "created", "revoked")]
+        rows = [("id", "team", "name", "scopes", "fingerprint", "created", "revoked")]
         for k in await store.list_keys():
             revoked = "-" if k.revoked_ms is None else format_timestamp(k.revoked_ms)
             created = format_timestamp(k.created_ms)
-            rows.append((k.id, k.team_id, k.name or "-", k.fingerprint, created, revoked))
+            listed = ",".join(k.scopes.split())
+            rows.append((k.id, k.team_id, k.name or "-", listed, k.fingerprint, created, revoked))
         widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
         for row in rows:
             print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))

@@ -137,6 +137,8 @@ class StoredKey:
     fingerprint: str
     created_ms: int
     revoked_ms: int | None = None
+    # Space-separated, as stored (reference_server.scopes); all three unless narrowed.
+    scopes: str = "read write delete"
 
 
 @runtime_checkable

@@ -245,7 +245,15 @@ class PostgresStorage:
 
     async def create_key(self, key: StoredKey, digest: bytes) -> None:
         async def work(conn: Conn) -> None:
-            values = (key.id, key.team_id, key.name, key.fingerprint, key.created_ms, digest)
+            values = (
+                key.id,
+                key.team_id,
+                key.name,
+                key.fingerprint,
+                key.created_ms,
+                digest,
+                key.scopes,
+            )
             await conn.execute(INSERT_KEY, values)
 
         await self._owner(work)

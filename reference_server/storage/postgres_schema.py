@@ -145,6 +145,35 @@ REVOKE ALL ON FUNCTION dnc_find_key(bytea) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dnc_find_key(bytea) TO {APP_ROLE};
 """,  # noqa: S608 (only module constants are interpolated)
     ),
+    Migration(
+        5,
+        "scopes of stored API keys",
+        f"""
+-- Existing keys keep every scope, as before scopes existed.
+ALTER TABLE api_keys ADD COLUMN scopes text NOT NULL DEFAULT 'read write delete';
+
+-- A function's result type cannot be changed in place: drop it and create it again.
+DROP FUNCTION dnc_find_key(bytea);
+CREATE FUNCTION dnc_find_key(key_digest bytea)
+    RETURNS TABLE (
+        id text, team_id text, name text, fingerprint text, created_ms bigint, scopes text
+    )
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, public
+AS $$
+BEGIN
+    PERFORM set_config('dnc.definer', 'on', true);
+    RETURN QUERY
+        SELECT k.id, k.team_id, k.name, k.fingerprint, k.created_ms, k.scopes
+        FROM public.api_keys k
+        WHERE k.digest = key_digest AND k.revoked_ms IS NULL;
+    PERFORM set_config('dnc.definer', '', true);
+END
+$$;
+REVOKE ALL ON FUNCTION dnc_find_key(bytea) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dnc_find_key(bytea) TO {APP_ROLE};
+""",  # noqa: S608 (only module constants are interpolated)
+    ),
 )
 
 

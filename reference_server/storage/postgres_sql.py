@@ -59,12 +59,15 @@ AUDIT_TRAIL = (
     "SELECT at_ms, team_id, key_fingerprint, action, url, entry_id FROM audit ORDER BY seq"
 )
 
-FIND_KEY = "SELECT id, team_id, name, fingerprint, created_ms FROM dnc_find_key(%s)"
+FIND_KEY = (
+    "SELECT id, team_id, name, fingerprint, created_ms, NULL::bigint, scopes FROM dnc_find_key(%s)"
+)
 INSERT_KEY = (
-    "INSERT INTO api_keys (id, team_id, name, fingerprint, created_ms, digest) "
-    "VALUES (%s, %s, %s, %s, %s, %s)"
+    "INSERT INTO api_keys (id, team_id, name, fingerprint, created_ms, digest, scopes) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s)"
 )
 LIST_KEYS = (
-    "SELECT id, team_id, name, fingerprint, created_ms, revoked_ms FROM api_keys ORDER BY seq"
+    "SELECT id, team_id, name, fingerprint, created_ms, revoked_ms, scopes FROM api_keys "
+    "ORDER BY seq"
 )
 REVOKE_KEY = "UPDATE api_keys SET revoked_ms = %s WHERE id = %s AND revoked_ms IS NULL RETURNING id"

@@ -37,6 +37,7 @@ from reference_server.storage.sqlite_sql import (
     FIND_KEY,
     INSERT,
     INSERT_KEY,
+    KEY_SCOPES_COLUMN,
     LIST,
     LIST_KEYS,
     REVOKE_KEY,
@@ -114,6 +115,9 @@ class SqliteStorage:
             writer.execute("PRAGMA journal_mode = WAL")
             writer.execute("PRAGMA synchronous = FULL")
         writer.executescript(SCHEMA)
+        columns = {row[1] for row in writer.execute("PRAGMA table_info(api_keys)")}
+        if "scopes" not in columns:
+            writer.execute(KEY_SCOPES_COLUMN)
         self._writer = writer
 
     async def open(self) -> None:
@@ -303,7 +307,15 @@ class SqliteStorage:
 
     async def create_key(self, key: StoredKey, digest: bytes) -> None:
         def work(conn: sqlite3.Connection) -> None:
-            values = (key.id, key.team_id, key.name, key.fingerprint, key.created_ms, digest)
+            values = (
+                key.id,
+                key.team_id,
+                key.name,
+                key.fingerprint,
+                key.created_ms,
+                digest,
+                key.scopes,
+            )
             conn.execute(INSERT_KEY, values)
 
         await self._write(work)

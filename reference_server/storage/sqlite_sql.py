@@ -5,6 +5,7 @@ __all__ = [
     "FIND_KEY",
     "INSERT",
     "INSERT_KEY",
+    "KEY_SCOPES_COLUMN",
     "LIST",
     "LIST_KEYS",
     "REVOKE_KEY",
@@ -39,19 +40,25 @@ CREATE TABLE IF NOT EXISTS api_keys (
     digest      BLOB    NOT NULL UNIQUE,
     fingerprint TEXT    NOT NULL,
     created_ms  INTEGER NOT NULL,
-    revoked_ms  INTEGER
+    revoked_ms  INTEGER,
+    scopes      TEXT    NOT NULL DEFAULT 'read write delete'
 );
 """
 FIND_KEY = (
-    "SELECT id, team_id, name, fingerprint, created_ms, revoked_ms FROM api_keys "
+    "SELECT id, team_id, name, fingerprint, created_ms, revoked_ms, scopes FROM api_keys "
     "WHERE digest = ? AND revoked_ms IS NULL"
 )
 INSERT_KEY = (
-    "INSERT INTO api_keys (id, team_id, name, fingerprint, created_ms, digest) "
-    "VALUES (?, ?, ?, ?, ?, ?)"
+    "INSERT INTO api_keys (id, team_id, name, fingerprint, created_ms, digest, scopes) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
 LIST_KEYS = (
-    "SELECT id, team_id, name, fingerprint, created_ms, revoked_ms FROM api_keys ORDER BY seq"
+    "SELECT id, team_id, name, fingerprint, created_ms, revoked_ms, scopes FROM api_keys "
+    "ORDER BY seq"
+)
+# Files written before key scopes existed: their keys keep all three (the column default).
+KEY_SCOPES_COLUMN = (
+    "ALTER TABLE api_keys ADD COLUMN scopes TEXT NOT NULL DEFAULT 'read write delete'"
 )
 REVOKE_KEY = "UPDATE api_keys SET revoked_ms = ? WHERE id = ? AND revoked_ms IS NULL"
 
