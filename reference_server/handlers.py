@@ -74,6 +74,9 @@ def _with_rate_headers(response: Response, rate_headers: dict[str, str]) -> Resp
     return response
 
 
+CHECK_SCOPE = OPERATION_SCOPES["checkDncStatus"]
+
+
 async def check_endpoint(request: Request) -> Response:
     """`operation("checkDncStatus", check_status)` with admission and the cache lookup in one
     call: same order (auth, rate limit, then validation), same headers."""
@@ -81,6 +84,7 @@ async def check_endpoint(request: Request) -> Response:
     try:
         principal = await service.auth.authenticate(request.headers.get("authorization"))
         request.state.principal = principal
+        principal.require(CHECK_SCOPE)
         ticket = await service.admit_check(principal, request.query_params.get("url"))
     except ApiError as error:
         return error_response(error)

@@ -36,9 +36,9 @@ import psycopg
 from psycopg.rows import TupleRow
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
+from dnc_kit.redaction import redact_url
 from reference_server.errors import ServiceUnavailable
 from reference_server.logs import log_event
-from dnc_kit.redaction import redact_url
 from reference_server.storage.base import (
     AuditRecord,
     DeleteOutcome,
