@@ -25,6 +25,8 @@ Variables (the hosted MCP server's ones start with `DNC_MCP_`):
     DNC_MCP_STATE_SECRET      seals the MCP SDK's request state across replicas (>= 32 bytes)
     DNC_MCP_AUDIT_LOG         the MCP server's JSONL audit log
     DNC_MCP_MAX_WAIT_S        the longest an MCP tool waits out a rate limit, seconds
+    DNC_MCP_OAUTH_SECRET      `dnc mcp --oauth`: seals team keys at rest (>= 32 bytes); its
+                              _PREVIOUS twin lists retired secrets still opened (comma-separated)
 """
 
 from __future__ import annotations
@@ -156,6 +158,8 @@ class Environment:
     mcp_state_secret: str | None = None
     mcp_audit_log: Path | None = None
     mcp_max_wait_s: float | None = None
+    mcp_oauth_secret: str | None = None
+    mcp_oauth_secret_previous: str | None = None
 
     @property
     def window_s(self) -> float:
@@ -222,4 +226,6 @@ def read_environment(environ: Mapping[str, str] | None = None) -> Environment:
         mcp_state_secret=state_secret,
         mcp_audit_log=Path(audit_log) if audit_log else None,
         mcp_max_wait_s=seconds("DNC_MCP_MAX_WAIT_S", non_negative_seconds),
+        mcp_oauth_secret=text("DNC_MCP_OAUTH_SECRET"),
+        mcp_oauth_secret_previous=text("DNC_MCP_OAUTH_SECRET_PREVIOUS"),
     )

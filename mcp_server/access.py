@@ -9,11 +9,13 @@ it into a `Credential` or refuses it:
   cheap read before it may open a session, the answer cached for a short while (a refusal too),
   so an unknown key gets 401 and never reaches the SDK's session table.
 
-A later credential kind (OAuth access tokens) is one more `Authenticator`: it returns a
-`Credential` with its kind, a fingerprint, the upstream key to act with and its scopes.
+OAuth access tokens (`--oauth`) are one more `Authenticator` (`mcp_server.oauth`): it returns
+a `Credential` of kind "oauth" with the grant's upstream key and its scopes. A team key or the
+server's token carries every scope (`FULL_SCOPES`).
 
-`AccessMiddleware` answers 401 (`WWW-Authenticate: Bearer realm="dnc-mcp"`) or 503 (the API
-could not say) itself; an accepted credential is put where the SDK keeps a request's
+`AccessMiddleware` answers 401 (`WWW-Authenticate: Bearer realm="dnc-mcp"`, with
+`resource_metadata="..."` and `scope="..."` when OAuth is on) or 503 (the API could not say)
+itself; an accepted credential is put where the SDK keeps a request's
 credential (`auth_context_var`), so the SDK binds sessions to it. `SessionLimits` caps the
 sessions one credential holds open; the SDK caps them in total and closes idle ones.
 """
@@ -42,6 +44,7 @@ __all__ = [
     "DEFAULT_MAX_SESSIONS",
     "DEFAULT_MAX_SESSIONS_PER_CREDENTIAL",
     "DEFAULT_SESSION_IDLE_S",
+    "FULL_SCOPES",
     "REALM",
     "REJECTED_TTL_S",
     "VERIFIED_TTL_S",
@@ -73,7 +76,9 @@ DEFAULT_MAX_SESSIONS_PER_CREDENTIAL: Final = 200
 DEFAULT_SESSION_IDLE_S: Final = 900.0  # a session without a request this long is closed
 UNAVAILABLE_RETRY_S: Final = 5
 
-CredentialKind = Literal["mcp-token", "team-key", "api-key"]
+CredentialKind = Literal["mcp-token", "team-key", "api-key", "oauth"]
+# What a credential may do (mcp_server.oauth.scopes enforces it); a key or token: everything.
+FULL_SCOPES: Final = ("dnc:read", "dnc:write", "dnc:delete")
 
 
 @dataclass(frozen=True)
@@ -83,7 +88,7 @@ class Credential:
     kind: CredentialKind
     fingerprint: str
     upstream_key: str | None = field(default=None, repr=False)
-    scopes: tuple[str, ...] = ()
+    scopes: tuple[str, ...] = FULL_SCOPES
 
 
 class Refusal(enum.Enum):
@@ -401,11 +406,22 @@ class AccessMiddleware:
         *,
         path: str = "/mcp",
         sessions: SessionLimits | None = None,
+        resource_metadata_url: str | None = None,
     ) -> None:
         self.app = app
         self.authenticator = authenticator
         self.path = path
         self.sessions = sessions
+        self.resource_metadata_url = resource_metadata_url  # OAuth on: RFC 9728 discovery
+
+    def challenge(self, presented: bool) -> str:
+        if self.resource_metadata_url is None:
+            return f'Bearer realm="{REALM}"'
+        error = ' error="invalid_token",' if presented else ""  # RFC 6750 §3.1
+        return (
+            f'Bearer realm="{REALM}",{error} resource_metadata="{self.resource_metadata_url}",'
+            f' scope="{" ".join(FULL_SCOPES)}"'
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not _under(scope["path"], self.path):
@@ -432,7 +448,7 @@ class AccessMiddleware:
                 send,
                 401,
                 {"error": "unauthorized", "message": self.authenticator.challenge_message()},
-                [(b"www-authenticate", f'Bearer realm="{REALM}"'.encode())],
+                [(b"www-authenticate", self.challenge(bearer is not None).encode())],
             )
             return
         token = AccessToken(

@@ -70,6 +70,9 @@ class McpConfig:
     max_sessions: int = DEFAULT_MAX_SESSIONS  # open MCP sessions in total
     max_sessions_per_credential: int = DEFAULT_MAX_SESSIONS_PER_CREDENTIAL
     session_idle_s: float = DEFAULT_SESSION_IDLE_S  # a session idle this long is closed
+    oauth: bool = False  # be an OAuth 2.1 authorization server for /mcp (mcp_server.oauth)
+    oauth_secret: str | None = None  # seals team keys at rest (DNC_MCP_OAUTH_SECRET)
+    oauth_previous_secrets: tuple[str, ...] = ()  # retired secrets, still opened
 
     @property
     def multi_tenant(self) -> bool:
@@ -207,6 +210,14 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument(
+        "--oauth",
+        action="store_true",
+        help=(
+            "streamable-http: be an OAuth 2.1 authorization server (consent page, scopes);"
+            " needs DNC_MCP_OAUTH_SECRET. Clients that send headers may still send a team key"
+        ),
+    )
+    parser.add_argument(
         "--token-ttl",
         type=float,
         default=DEFAULT_TOKEN_TTL_S,
@@ -285,6 +296,13 @@ def parse_config(argv: Sequence[str], environ: Mapping[str, str] | None = None) 
                 " DNC_MCP_TOKEN, the bearer its callers must send (e.g. 32 random bytes, hex)"
             )
     state_secret = env.mcp_state_secret
+    oauth_secret, oauth_previous = _oauth_secrets(
+        args.oauth,
+        args.transport,
+        args.public_url,
+        env.mcp_oauth_secret,
+        env.mcp_oauth_secret_previous,
+    )
     try:
         redis_url = check_redis_url(args.redis_url, "--redis-url") if args.redis_url else None
     except SettingsError as error:
@@ -323,7 +341,39 @@ def parse_config(argv: Sequence[str], environ: Mapping[str, str] | None = None) 
         max_sessions=args.max_sessions,
         max_sessions_per_credential=args.max_sessions_per_credential,
         session_idle_s=args.session_idle_timeout,
+        oauth=args.oauth,
+        oauth_secret=oauth_secret,
+        oauth_previous_secrets=oauth_previous,
     )
+
+
+OAUTH_SECRET_MIN_BYTES = 32
+
+
+def _oauth_secrets(
+    oauth: bool, transport: str, public_url: str | None, secret: str | None, previous: str | None
+) -> tuple[str | None, tuple[str, ...]]:
+    """The OAuth server secret and its grace list, checked; (None, ()) without --oauth."""
+    if not oauth:
+        return None, ()
+    if transport != "streamable-http":
+        raise ConfigError("--oauth applies to --transport streamable-http only")
+    if secret is None:
+        raise ConfigError(
+            "--oauth needs DNC_MCP_OAUTH_SECRET (at least 32 bytes, e.g. 32 random bytes, hex):"
+            " it seals the team keys that grants hold"
+        )
+    retired = tuple(s.strip() for s in (previous or "").split(",") if s.strip())
+    for name, value in [("DNC_MCP_OAUTH_SECRET", secret)] + [
+        ("DNC_MCP_OAUTH_SECRET_PREVIOUS", s) for s in retired
+    ]:
+        if len(value.encode()) < OAUTH_SECRET_MIN_BYTES:
+            raise ConfigError(f"{name} must be at least {OAUTH_SECRET_MIN_BYTES} bytes")
+    if public_url is not None and public_url.startswith("http://"):
+        host = public_url.removeprefix("http://").split("/")[0].rsplit(":", 1)[0]
+        if host not in ("localhost", "127.0.0.1", "[::1]"):
+            raise ConfigError("--oauth needs an https:// --public-url off loopback (RFC 8414)")
+    return secret, retired
 
 
 def _listed(values: Sequence[str]) -> tuple[str, ...]:

@@ -8,6 +8,7 @@ configured `--allowed-hosts` / `--allowed-origins` are accepted.
 
 from __future__ import annotations
 
+import hmac
 import logging
 import socket
 from collections.abc import AsyncIterator, Sequence
@@ -24,6 +25,7 @@ from mcp_server.access import (
     AccessMiddleware,
     ApiKeyVerifier,
     Authenticator,
+    KeyProbe,
     SessionLimits,
     StaticBearers,
 )
@@ -31,6 +33,14 @@ from mcp_server.config import McpConfig, is_loopback
 from mcp_server.deletion.approval import ApprovalService, PageSecurity, approval_routes
 from mcp_server.deletion.approval.security import origin_of
 from mcp_server.errors import RequestKeyRejected
+from mcp_server.oauth import (
+    CONSENT_PATH,
+    DncOAuthProvider,
+    KeySealer,
+    OAuthAuthenticator,
+    ScopeGate,
+    oauth_routes,
+)
 from mcp_server.runtime import Running
 from mcp_server.tenancy import RequestScopedApi, key_fingerprint
 
@@ -92,6 +102,34 @@ def public_base_url(config: McpConfig, port: int) -> str:
     return f"http://{host}:{port}"
 
 
+def key_probe(running: Running) -> KeyProbe:
+    """Whether a presented team key is good: asked of the API (many teams), or compared in
+    constant time with the server's own key (one team)."""
+    if not running.multi_tenant:
+        own = running.backend.api_key.encode()
+
+        async def same_key(key: str) -> Literal["valid", "unknown", "unavailable"]:
+            return "valid" if own and hmac.compare_digest(key.encode(), own) else "unknown"
+
+        return same_key
+    api = running.deps.api
+    assert isinstance(api, RequestScopedApi)
+    factory = api.factory
+
+    async def probe(key: str) -> Literal["valid", "unknown", "unavailable"]:
+        try:  # the cheapest read there is; a refusal is a 401 (or 403) whatever the list
+            await factory.call(key, operations.list_page(1, 0))
+        except (RequestKeyRejected, PermissionDeniedError):
+            return "unknown"
+        except RateLimitError:
+            return "valid"  # limits are per team: only a key the API knows has one
+        except DncError:
+            return "unavailable"
+        return "valid"
+
+    return probe
+
+
 def access_control(running: Running, config: McpConfig) -> Authenticator:
     """Who may call /mcp: a team key the API accepts (multi-team), else the server's bearer.
 
@@ -102,19 +140,7 @@ def access_control(running: Running, config: McpConfig) -> Authenticator:
         api = running.deps.api
         assert isinstance(api, RequestScopedApi)
         factory = api.factory
-
-        async def probe(key: str) -> Literal["valid", "unknown", "unavailable"]:
-            try:  # the cheapest read there is; a refusal is a 401 (or 403) whatever the list
-                await factory.call(key, operations.list_page(1, 0))
-            except (RequestKeyRejected, PermissionDeniedError):
-                return "unknown"
-            except RateLimitError:
-                return "valid"  # limits are per team: only a key the API knows has one
-            except DncError:
-                return "unavailable"
-            return "valid"
-
-        verifier = ApiKeyVerifier(probe, key_fingerprint)
+        verifier = ApiKeyVerifier(key_probe(running), key_fingerprint)
         factory.on_rejected = verifier.reject
         return verifier
     if config.mcp_token is not None:
@@ -142,7 +168,48 @@ def build_http_app(running: Running, config: McpConfig, port: int) -> AccessMidd
     )
     app.router.routes.extend(approval_routes(running.approvals, security))
     sessions = SessionLimits(config.max_sessions_per_credential, config.session_idle_s)
-    return AccessMiddleware(app, access_control(running, config), path=MCP_PATH, sessions=sessions)
+    authenticator = access_control(running, config)
+    if not config.oauth:
+        return AccessMiddleware(app, authenticator, path=MCP_PATH, sessions=sessions)
+    provider = oauth_provider(running, config, running.approvals.base_url)
+    app.router.routes.extend(oauth_routes(provider, security, key_probe(running)))
+    metadata_url = f"{running.approvals.base_url}/.well-known/oauth-protected-resource{MCP_PATH}"
+    oauth = OAuthAuthenticator(
+        provider,
+        resource_url=provider.resource_url,
+        fingerprint=key_fingerprint,
+        fallback=authenticator,  # the API-key header stays for clients that send headers
+    )
+    if running.approvals.sign_in is not None:  # an approver may sign in with a dnc:delete token
+        running.approvals.sign_in.oauth = provider
+    logger.info(
+        "OAuth: authorization server %s for resource %s (consent page %s%s)",
+        provider.issuer_url,
+        provider.resource_url,
+        provider.issuer_url,
+        CONSENT_PATH,
+    )
+    return AccessMiddleware(
+        ScopeGate(app, resource_metadata_url=metadata_url),
+        oauth,
+        path=MCP_PATH,
+        sessions=sessions,
+        resource_metadata_url=metadata_url,
+    )
+
+
+def oauth_provider(running: Running, config: McpConfig, base_url: str) -> DncOAuthProvider:
+    """`--oauth`: this server as the authorization server of its own /mcp resource."""
+    assert running.grants is not None
+    assert config.oauth_secret is not None
+    return DncOAuthProvider(
+        running.grants,
+        KeySealer(config.oauth_secret, config.oauth_previous_secrets),
+        issuer_url=base_url,
+        resource_url=f"{base_url}{MCP_PATH}",
+        consent_path=CONSENT_PATH,
+        fingerprint=key_fingerprint,
+    )
 
 
 def bind(host: str, port: int) -> socket.socket:

@@ -41,6 +41,7 @@ from mcp_server.deletion.approval import (
     MemoryApprovalStore,
 )
 from mcp_server.embedded import Backend, embedded_backend, remote_backend
+from mcp_server.oauth import GRANT_DB_NAME, GrantStore, RedisGrantStore, SqliteGrantStore
 from mcp_server.server import build_server
 from mcp_server.tenancy import (
     ApiFactory,
@@ -55,7 +56,7 @@ from mcp_server.tenancy import (
 )
 from mcp_server.tools import ToolDeps
 
-__all__ = ["Running", "hosted", "open_server", "open_store"]
+__all__ = ["Running", "hosted", "open_grant_store", "open_server", "open_store"]
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class Running:
     multi_tenant: bool
     offers_delete: bool
     client: AsyncDncClient | None  # single-tenant: the server's own client
+    grants: GrantStore | None = None  # --oauth: clients, codes, tokens and sealed team keys
 
 
 def open_store(redis_url: str | None) -> ApprovalStore:
@@ -75,6 +77,13 @@ def open_store(redis_url: str | None) -> ApprovalStore:
     from mcp_server.deletion.approval.redis_store import RedisApprovalStore
 
     return RedisApprovalStore.from_url(redis_url)
+
+
+def open_grant_store(config: McpConfig) -> GrantStore:
+    """--oauth: Redis when replicas share one (revocation holds on all), else SQLite, 0600."""
+    if config.redis_url is not None:
+        return RedisGrantStore.from_url(config.redis_url)
+    return SqliteGrantStore(config.data_dir / GRANT_DB_NAME)
 
 
 def hosted(config: McpConfig) -> bool:
@@ -200,6 +209,9 @@ async def open_server(
             ),
         )
         deps = ToolDeps(api=api, audit=audit, deletion=flow, tenancy=tenancy)
+        grants = open_grant_store(config) if config.oauth else None
+        if grants is not None:
+            stack.push_async_callback(grants.aclose)
         sealing = RequestStateSecurity(keys=[config.state_secret]) if config.state_secret else None
         yield Running(
             server=build_server(deps, mode=config.mode, request_state_security=sealing),
@@ -209,4 +221,5 @@ async def open_server(
             multi_tenant=config.multi_tenant,
             offers_delete=config.mode is ToolMode.FULL,
             client=client,
+            grants=grants,
         )

@@ -26,6 +26,7 @@ from mcp_server import check_many, deletion, prompts, results, tools
 from mcp_server.config import ToolMode
 from mcp_server.errors import ACCEPTED_URL_FORMATS
 from mcp_server.models import AddResult, BatchAddResult, DeleteResult, ListResult
+from mcp_server.oauth import ScopeFilter
 from mcp_server.tools import ToolDeps
 
 __all__ = ["INSTRUCTIONS", "SERVER_NAME", "TOOLS_BY_MODE", "build_server"]
@@ -91,6 +92,8 @@ def build_server(
         instructions=INSTRUCTIONS,
         version="0.1.0",
         request_state_security=request_state_security,
+        # Per request: tools/list and tools/call within the credential's scopes (OAuth).
+        middleware=[ScopeFilter()],
     )
     offered = TOOLS_BY_MODE[mode]
 

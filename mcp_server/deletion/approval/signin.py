@@ -2,10 +2,12 @@
 
 On a hosted server (off loopback, or many teams), an approval link reaches transcripts, logs and
 whoever a prompt-injected model sends it to, so the link alone must not approve. The person
-signs in with their team's API key (a password field; OAuth sessions come later), and the key
-is proven a member of the entry's team against the API itself, never from the form: with that
-key, the pending entry must be on the list under the same id (ids are unique and team-scoped,
-so only a key of the owning team sees it). The key is used for that one check and dropped.
+signs in with their team's API key (a password field), or, on an `--oauth` server, with an
+OAuth access token of theirs that carries `dnc:delete` (its grant's team key stands in), and
+the key is proven a member of the entry's team against the API itself, never from the form:
+with that key, the pending entry must be on the list under the same id (ids are unique and
+team-scoped, so only a key of the owning team sees it). The key is used for that one check
+and dropped.
 
 A successful sign-in yields a short-lived cookie, HMAC-signed and bound to the approval, its
 team and the approver's key fingerprint (HttpOnly, SameSite=Strict, Secure over https, scoped to
@@ -21,7 +23,7 @@ import hmac
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Protocol
 
 from dnc_client import Clock
 from mcp_server.deletion.approval.model import Approval
@@ -43,6 +45,21 @@ MAX_KEY_CHARS: Final = 512
 _SECRET_LABEL: Final = b"dnc-mcp/approver-session/v1"
 # (presented key, approval) -> the key's fingerprint when it is a member of the entry's team
 MemberCheck = Callable[[str, Approval], Awaitable[str | None]]
+DELETE_SCOPE: Final = "dnc:delete"
+
+
+class _Grant(Protocol):
+    @property
+    def upstream_key(self) -> str: ...
+    @property
+    def scopes(self) -> tuple[str, ...]: ...
+
+
+class TokenSignIn(Protocol):
+    """OAuth access tokens as a sign-in (`mcp_server.oauth.BearerVerifier`)."""
+
+    def claims(self, token: str) -> bool: ...
+    async def verify(self, token: str) -> _Grant | None: ...
 
 
 @dataclass(frozen=True)
@@ -71,6 +88,7 @@ class SignIn:
         self._key = hmac.new(base, _SECRET_LABEL, hashlib.sha256).digest()
         self._ttl_s = ttl_s
         self._failures: dict[str, list[float]] = {}
+        self.oauth: TokenSignIn | None = None  # --oauth: a dnc:delete token signs in too
 
     def __repr__(self) -> str:  # never the signing key
         return "SignIn(<secret>)"
@@ -88,6 +106,10 @@ class SignIn:
     async def attempt(self, key: str, approval: Approval, client: str) -> ApproverSession | None:
         """A session when `key` proves membership of the entry's team; None (counted) if not."""
         approver = await self._check_member(key, approval) if _plausible(key) else None
+        if approver is None and self.oauth is not None and self.oauth.claims(key):
+            grant = await self.oauth.verify(key)
+            if grant is not None and DELETE_SCOPE in grant.scopes:
+                approver = await self._check_member(grant.upstream_key, approval)
         if approver is None:
             now = self._clock()
             for name in (f"approval:{approval.id}", f"client:{client}"):
