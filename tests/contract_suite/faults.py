@@ -674,6 +674,11 @@ class Fault:
     window_s: float = WINDOW_S  # the rate-limit window of the variant and of the suite run
 
 
+# Categories whose killers judge every answer of the run (the envelope audits) or share one
+# generated run (Schemathesis): their variants run the category whole.
+WHOLE_CATEGORY = frozenset({"schema", "envelope"})
+
+
 def F(
     name: str,
     behaviour: str,
@@ -683,16 +688,17 @@ def F(
     **settings: Any,
 ) -> Fault:
     """`select`: a marker expression, "-m <expr>" / "-k <expr>", or the pytest args as a tuple."""
+    tests = " or ".join(sorted({k.partition("[")[0] for k in killers}))
     if isinstance(select, tuple):
         args = select
     elif select.startswith(("-m", "-k")):
         args = tuple(select.split(" ", 1))
-    else:
+    elif select in WHOLE_CATEGORY:
         args = ("-m", select)
+    else:  # only the killers: the reference server's self-test runs every category whole
+        args = ("-m", select, "-k", tests)
     window_s = WINDOW_S
     if select == "rate_limit":  # only the scenarios the killers need: each one waits out windows
-        tests = sorted({k.partition("[")[0] for k in killers})
-        args = ("-m", "rate_limit", "-k", " or ".join(tests))
         window_s = RL_WINDOW_S
         settings.setdefault("rate_window_s", window_s)
     app = reference_app(wrapper, **settings)
