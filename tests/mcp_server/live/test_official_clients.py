@@ -3,6 +3,9 @@
 - The MCP conformance suite (`@modelcontextprotocol/conformance` 0.1.16) against streamable
   HTTP, with `conformance-baseline.yml` as its expected failures: a new failure, or a listed
   scenario that starts passing, fails the run.
+- The same suite a second time as 0.2.0-alpha.12 (npm alias `mcp-conformance-next`) with
+  `--requirements 2026-07-28`, the protocol `dnc mcp` speaks by default, and its own baseline
+  `conformance-baseline-2026-07-28.yml` (check-level entries, each with its reason).
 - The MCP Inspector CLI (`@modelcontextprotocol/inspector --cli`): over stdio (tools/list,
   dnc_check, dnc_delete without elicitation), and over HTTP as two teams of one hosted server
   in front of an independent deployment of the API (`dnc serve`), bearer key per team.
@@ -13,6 +16,7 @@ Both are installed from the committed lock (`npm ci`) when missing; they never s
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -36,6 +40,9 @@ from .processes import (
 pytestmark = pytest.mark.e2e
 
 BASELINE = Path(__file__).with_name("conformance-baseline.yml")
+BASELINE_NEXT = Path(__file__).with_name("conformance-baseline-2026-07-28.yml")
+CONFORMANCE_NEXT = REPO_ROOT / "node_modules" / "mcp-conformance-next" / "dist" / "index.js"
+REQUIREMENTS_NEXT = "2026-07-28"
 APPLY_TO_ANY_SERVER = {
     "server-initialize",
     "ping",
@@ -45,6 +52,18 @@ APPLY_TO_ANY_SERVER = {
     "prompts-list",
     "server-sse-multiple-streams",
     "dns-rebinding-protection",
+}
+# Scenarios of the 2026-07-28 requirements that need no fixture of the suite's own server.
+APPLY_TO_ANY_SERVER_NEXT = {
+    "tools-list",
+    "tools-call-error",
+    "resources-list",
+    "sep-2164-resource-not-found",
+    "prompts-list",
+    "server-sse-multiple-streams",
+    "dns-rebinding-protection",
+    "caching",
+    "http-header-validation",
 }
 KEY_A = "sk_live_inspector_team_a_51f0c2d9e8"
 KEY_B = "sk_live_inspector_team_b_a7c3e1b604"
@@ -89,6 +108,66 @@ def test_the_official_conformance_suite_passes_with_only_the_listed_expected_fai
         if line.startswith("✓ ")
     }
     assert passed >= APPLY_TO_ANY_SERVER, f"missing passes: {APPLY_TO_ANY_SERVER - passed}"
+
+
+def ensure_conformance_next() -> Path:
+    """Node 22 and both suite versions; a node_modules from before the alias gets `npm ci`."""
+    node = ensure_node_tools()
+    if not CONFORMANCE_NEXT.exists():
+        npm = shutil.which("npm")
+        if npm is None:
+            pytest.fail("npm is required to install the conformance suite 0.2.0-alpha.12")
+        subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            timeout=600,
+            check=True,
+        )
+    assert CONFORMANCE_NEXT.exists(), "npm ci did not install mcp-conformance-next"
+    return node
+
+
+def passed_scenarios(stdout: str) -> set[str]:
+    return {line.split()[1].rstrip(":") for line in stdout.splitlines() if line.startswith("✓ ")}
+
+
+def test_the_2026_07_28_conformance_requirements_pass_with_only_the_listed_expected_failures(
+    tmp_path: Path,
+) -> None:
+    node = ensure_conformance_next()
+    token = "conformance-next-bearer-0123456789abcdef"
+    with (
+        http_server(tmp_path, ["--no-delete"], {"DNC_MCP_TOKEN": token}) as server,
+        bearer_proxy(server.url, token) as proxied_url,
+    ):
+        completed = subprocess.run(
+            [
+                node,
+                CONFORMANCE_NEXT,
+                "server",
+                "--url",
+                proxied_url,
+                "--requirements",
+                REQUIREMENTS_NEXT,
+                "--expected-failures",
+                BASELINE_NEXT,
+                "-o",
+                tmp_path / "results",
+            ],
+            cwd=REPO_ROOT,
+            env=node22_env(server_env(tmp_path)),
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 0, f"2026-07-28 conformance failed against dnc mcp:\n{output}"
+    assert "Baseline check passed" in output, output
+    passed = passed_scenarios(completed.stdout)
+    missing = APPLY_TO_ANY_SERVER_NEXT - passed
+    assert not missing, f"missing passes: {missing}"
 
 
 def inspect(
