@@ -39,9 +39,12 @@ from reference_server.storage.sqlite_sql import (
     INSERT_KEY,
     KEY_SCOPES_COLUMN,
     LIST,
+    LIST_FROM_OLDEST,
     LIST_KEYS,
     REVOKE_KEY,
     SCHEMA,
+    TEAM_SIZE,
+    TEAM_SIZES,
 )
 
 __all__ = ["SqliteStorage", "has_active_keys"]
@@ -69,6 +72,29 @@ def has_active_keys(path: str) -> bool:
     finally:
         conn.close()
     return row is not None
+
+
+# Below this offset the page is read from the newest end without looking at the team's size.
+FROM_OLDEST_AFTER = 10_000
+
+
+def _count_team_sizes(conn: sqlite3.Connection) -> None:
+    """Add the per-team entry counts (and their triggers) to a file that has none yet."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if (
+            conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'team_sizes'"
+            ).fetchone()
+            is None
+        ):
+            for statement in TEAM_SIZES:
+                conn.execute(statement)
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
 
 
 def _entry(row: tuple[str, str, str, int]) -> Entry:
@@ -118,6 +144,7 @@ class SqliteStorage:
         columns = {row[1] for row in writer.execute("PRAGMA table_info(api_keys)")}
         if "scopes" not in columns:
             writer.execute(KEY_SCOPES_COLUMN)
+        _count_team_sizes(writer)
         self._writer = writer
 
     async def open(self) -> None:
@@ -262,7 +289,25 @@ class SqliteStorage:
 
     async def list_entries(self, team_id: str, *, limit: int, offset: int) -> list[Entry]:
         def work(conn: sqlite3.Connection) -> list[Entry]:
-            rows = conn.execute(LIST, (team_id, limit, offset)).fetchall()
+            if offset < FROM_OLDEST_AFTER:
+                rows = conn.execute(LIST, (team_id, limit, offset)).fetchall()
+                return [_entry(row) for row in rows]
+            # Size and page from one snapshot, so the page counted from the oldest end is
+            # the page counted from the newest.
+            conn.execute("BEGIN")
+            try:
+                row = conn.execute(TEAM_SIZE, (team_id,)).fetchone()
+                size = 0 if row is None else int(row[0])
+                if offset >= size:
+                    rows = []
+                elif offset > size // 2:
+                    start = max(0, size - offset - limit)
+                    page = (start, size - offset - start)
+                    rows = conn.execute(LIST_FROM_OLDEST, (team_id, page[1], page[0])).fetchall()
+                else:
+                    rows = conn.execute(LIST, (team_id, limit, offset)).fetchall()
+            finally:
+                conn.execute("COMMIT")
             return [_entry(row) for row in rows]
 
         return await self._read(work)

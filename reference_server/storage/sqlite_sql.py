@@ -7,9 +7,12 @@ __all__ = [
     "INSERT_KEY",
     "KEY_SCOPES_COLUMN",
     "LIST",
+    "LIST_FROM_OLDEST",
     "LIST_KEYS",
     "REVOKE_KEY",
     "SCHEMA",
+    "TEAM_SIZE",
+    "TEAM_SIZES",
 ]
 
 SCHEMA = """
@@ -79,3 +82,32 @@ SELECT id, team_id, url, created_ms FROM entries WHERE seq IN (
     ORDER BY created_ms DESC, seq DESC LIMIT ? OFFSET ?
 ) ORDER BY created_ms DESC, seq DESC
 """
+
+# The same page counted from the oldest end: a page past the middle of a long list skips the
+# fewer rows (asc offset = size - offset - limit), which needs the team's exact size.
+LIST_FROM_OLDEST = """
+SELECT id, team_id, url, created_ms FROM entries WHERE seq IN (
+    SELECT seq FROM entries WHERE team_id = ?
+    ORDER BY created_ms ASC, seq ASC LIMIT ? OFFSET ?
+) ORDER BY created_ms DESC, seq DESC
+"""
+TEAM_SIZE = "SELECT entries FROM team_sizes WHERE team_id = ?"
+# Each team's entry count, kept by triggers in the same transaction as every insert and delete
+# (whoever writes), created and filled in one transaction on a file that predates it.
+TEAM_SIZES = (
+    """
+CREATE TABLE team_sizes (team_id TEXT PRIMARY KEY, entries INTEGER NOT NULL) WITHOUT ROWID
+""",
+    """
+CREATE TRIGGER entries_counted_in AFTER INSERT ON entries BEGIN
+    INSERT INTO team_sizes (team_id, entries) VALUES (NEW.team_id, 1)
+    ON CONFLICT (team_id) DO UPDATE SET entries = entries + 1;
+END
+""",
+    """
+CREATE TRIGGER entries_counted_out AFTER DELETE ON entries BEGIN
+    UPDATE team_sizes SET entries = entries - 1 WHERE team_id = OLD.team_id;
+END
+""",
+    "INSERT INTO team_sizes (team_id, entries) SELECT team_id, count(*) FROM entries GROUP BY 1",
+)
