@@ -14,6 +14,7 @@ import httpx
 
 from contract_tests.config import DOCUMENTED_WINDOW_S
 from contract_tests.pacing import Pacer, bucket_for
+from contract_tests.sender import paced_send
 
 _UNSET: Any = object()
 MAX_SHOWN = 600
@@ -206,46 +207,39 @@ class DncClient:
             if json is not _UNSET
             else (content.decode("utf-8", "replace") if content else None)
         )
-        for _attempt in range(4):
-            if bucket is not None:
-                self.pacer.acquire(team, bucket, paced=paced)
+        kwargs: dict[str, Any] = {"params": params, "headers": headers}
+        if json is not _UNSET:
+            kwargs["json"] = json
+        elif content is not None:
+            kwargs["content"] = content
+            headers.setdefault("Content-Type", "application/json")
+        if path.rstrip("/") == "/dnc/batch" and method == "POST":
+            kwargs["timeout"] = batch_timeout_s(json)
+
+        def send() -> Exchange:
             sent_at = time.time()
             try:
-                kwargs: dict[str, Any] = {"params": params, "headers": headers}
-                if json is not _UNSET:
-                    kwargs["json"] = json
-                elif content is not None:
-                    kwargs["content"] = content
-                    headers.setdefault("Content-Type", "application/json")
-                if path.rstrip("/") == "/dnc/batch" and method == "POST":
-                    kwargs["timeout"] = batch_timeout_s(json)
-                try:
-                    response = self._http.request(method, self.base_url + path, **kwargs)
-                except httpx.RemoteProtocolError:
-                    # The server closed a kept-alive connection as it was reused (the request
-                    # was never answered): once more, on a fresh connection.
-                    response = self._http.request(method, self.base_url + path, **kwargs)
-            finally:
-                if bucket is not None:
-                    self.pacer.record_done(team, bucket)
+                response = self._http.request(method, self.base_url + path, **kwargs)
+            except httpx.RemoteProtocolError:
+                # The server closed a kept-alive connection as it was reused (the request was
+                # never answered): once more, on a fresh connection.
+                response = self._http.request(method, self.base_url + path, **kwargs)
             exchange = self._exchange(team, method, path, params, sent, response, sent_at)
             exchange.auth = auth_label or ("team key" if authorization is None else "custom")
             self.log.add(exchange)
             for listener in self.listeners:
                 listener(exchange)
-            if response.status_code != 429 or not retry_429 or bucket is None:
-                return exchange
-            wait = self._reset_wait(exchange)
-            self.pacer.penalise(team, bucket, time.monotonic() + wait)
-        return exchange
+            return exchange
 
-    def _reset_wait(self, exchange: Exchange) -> float:
-        reset = exchange.json_object.get("resetTime")
-        if isinstance(reset, int | float) and not isinstance(reset, bool):
-            wait = reset / 1000.0 - time.time() + 0.1
-            if 0 < wait <= self.window_s + 5:
-                return wait
-        return self.window_s + 0.5
+        return paced_send(
+            send,
+            pacer=self.pacer,
+            team=team,
+            bucket=bucket,
+            window_s=self.window_s,
+            paced=paced,
+            retry_429=retry_429,
+        )
 
     @staticmethod
     def _exchange(

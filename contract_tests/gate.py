@@ -10,6 +10,7 @@ team and bucket), recorded in the run's `ExchangeLog` (envelope audit, cleanup, 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Callable
@@ -21,8 +22,8 @@ import httpx
 from contract_tests.client import Exchange
 from contract_tests.context import Ctx
 from contract_tests.pacing import bucket_for
+from contract_tests.sender import paced_send
 
-MAX_ATTEMPTS = 4
 # Schemathesis' stand-in for a wrong credential (specs/openapi/_auth_retry.py).
 INVALID_CREDENTIAL = "SCHEMATHESIS-INVALID-VALUE"
 
@@ -53,33 +54,26 @@ class GatedTransport:
         path = urlsplit(str(request["url"])).path
         path = path.removeprefix(self.base_path) if path.startswith(self.base_path) else path
         bucket = bucket_for(case.method, path) if team != "-" else None
-        pacer = self.ctx.pacer
-        response = None
-        for _attempt in range(MAX_ATTEMPTS):
-            if bucket is not None:
-                pacer.acquire(team, bucket)
+        answers: list[Any] = []
+
+        def attempt() -> Exchange:
             sent_at = time.time()
             try:
                 response = self.inner.send(case, session=session, **kwargs)
             finally:
-                if bucket is not None:
-                    pacer.record_done(team, bucket)
                 self.sent += 1
+            answers.append(response)
             exchange = self._exchange(case, response, team, path, sent_at, authorization)
             self.ctx.log.add(exchange)
             self.ctx.tracker.observe(exchange)
             self.last_exchange[case.id] = exchange
             for listener in self.listeners:
                 listener(case, exchange)
-            if response.status_code != 429 or team == "-":
-                break
-            wait = _reset_wait(exchange, self.ctx.config.window_s)
-            if bucket is not None:
-                pacer.penalise(team, bucket, time.monotonic() + wait)
-            else:  # a method the pages do not name, throttled anyway: wait and count it
-                pacer.unplanned_429["other"] += 1
-                time.sleep(wait)
-        return response
+            return exchange
+
+        window = self.ctx.config.window_s
+        paced_send(attempt, pacer=self.ctx.pacer, team=team, bucket=bucket, window_s=window)
+        return answers[-1]
 
     def _exchange(
         self,
@@ -127,19 +121,13 @@ def _auth_label(team: str, authorization: Any) -> str:
     return "a generated Authorization header"
 
 
-def _reset_wait(exchange: Exchange, window_s: float) -> float:
-    reset = exchange.json_object.get("resetTime")
-    if isinstance(reset, int | float) and not isinstance(reset, bool):
-        wait = reset / 1000.0 - time.time() + 0.1
-        if 0 < wait <= window_s + 5:
-            return wait
-    return window_s + 0.5
-
-
-def install(schema: Any, ctx: Ctx) -> GatedTransport:
-    """Give `schema` (and every operation and state machine built from it) the gated transport."""
+def install(schema: Any, ctx: Ctx) -> tuple[Any, GatedTransport]:
+    """A copy of `schema` whose transport (for every operation and state machine built from it,
+    and every request Schemathesis' checks send themselves) is the gate; the gate."""
     gate = GatedTransport(schema.transport, ctx)
-    schema.__class__ = type(
-        "Gated" + type(schema).__name__, (type(schema),), {"transport": property(lambda _: gate)}
-    )
-    return gate
+    base = type(schema)
+    gated = type("Gated" + base.__name__, (base,), {"transport": property(lambda _self: gate)})
+    fields = {f.name: getattr(schema, f.name) for f in dataclasses.fields(schema) if f.init}
+    copy = gated(**fields)
+    copy._constants_pool_cache = schema._constants_pool_cache
+    return copy, gate

@@ -35,6 +35,7 @@ from contract_tests.cleanup import find_marked
 from contract_tests.client import Exchange
 from contract_tests.config import DOCUMENTED_WINDOW_S, LIMITS
 from contract_tests.context import NOT_MEASURED, Ctx
+from contract_tests.sender import sleep_until
 
 SETTLE_S = 0.5
 BURST_WORKERS = 12
@@ -231,12 +232,6 @@ def _reset_order(s: Scenario) -> float:
     return (local_reset_s(s.over, s.window_s) if s.over is not None else None) or 0.0
 
 
-def _sleep_until(moment: float) -> None:
-    delay = moment - time.time()
-    if delay > 0:
-        time.sleep(delay)
-
-
 def after_reset(ctx: Ctx, scenario: Scenario, spec: Spec) -> None:
     """One request SETTLE_S after the latest resetTime the scenario received: a server may
     count refused requests (decision rate-limit-counting), so the second request over the
@@ -247,7 +242,7 @@ def after_reset(ctx: Ctx, scenario: Scenario, spec: Spec) -> None:
     resets = [local_reset_s(ex, ctx.config.window_s) for ex in refused if ex.status == 429]
     if any(reset is None for reset in resets):
         return
-    _sleep_until(max(r for r in resets if r is not None) + SETTLE_S)
+    sleep_until(max(r for r in resets if r is not None) + SETTLE_S)
     scenario.after_reset = spec.spend(scenario.limit + 2)
 
 

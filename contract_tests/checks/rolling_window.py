@@ -40,6 +40,7 @@ from contract_tests.checks.rate_limit import (
 from contract_tests.client import Exchange
 from contract_tests.config import LIMITS
 from contract_tests.context import NOT_MEASURED, Ctx
+from contract_tests.sender import sleep_until
 
 
 @dataclass
@@ -75,12 +76,6 @@ def _until_refused(send: Callable[[int], Exchange], start: int, size: int) -> li
     return out
 
 
-def _sleep_until(moment: float) -> None:
-    delay = moment - time.time()
-    if delay > 0:
-        time.sleep(delay)
-
-
 def batch_session(ctx: Ctx, team: str, rolling: bool = True) -> RollingRun:
     """Drain the team's batch bucket, run phase 1 and (unless switched off or not selected)
     phase 2."""
@@ -111,7 +106,7 @@ def _phases(ctx: Ctx, run: RollingRun, send: Callable[[int], Exchange], selected
     s1 = scenario.first_sent
     if not rolling:
         if reset is not None:
-            _sleep_until(reset + SETTLE_S)
+            sleep_until(reset + SETTLE_S)
             scenario.after_reset = send(counter)
             run.probes.append(scenario.after_reset)
         reason = (
@@ -132,7 +127,7 @@ def _phases(ctx: Ctx, run: RollingRun, send: Callable[[int], Exchange], selected
             reset is not None and scenario.after_reset is None and tick + step >= reset + SETTLE_S
         )
         tick = reset + SETTLE_S if at_reset and reset is not None else tick + step
-        _sleep_until(tick)
+        sleep_until(tick)
         ex = send(counter)
         counter += 1
         run.probes.append(ex)
@@ -171,7 +166,7 @@ def _phase2(run: RollingRun, send: Callable[[int], Exchange], counter: int, a1: 
     t2 = a1.received_at + w + margin
     t2_duration = 2 * latency + 0.05
     tb = t2 + t2_duration - w + RESOLUTION_S + margin
-    _sleep_until(tb)
+    sleep_until(tb)
     run.second = _until_refused(send, counter, limit + 1)
     counter += len(run.second)
     refused2 = [ex for ex in run.second if ex.status == 429]
@@ -191,7 +186,7 @@ def _phase2(run: RollingRun, send: Callable[[int], Exchange], counter: int, a1: 
     n = k + 1
     if n > limit:
         pytest.skip(f"{NOT_MEASURED}too many requests may have left the window ({k})")
-    _sleep_until(t2)
+    sleep_until(t2)
     run.final = parallel(send, range(counter, counter + n))
     k = may_have_left(max(ex.received_at for ex in run.final))
     got = len(_admitted(run.final))

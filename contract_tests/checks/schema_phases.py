@@ -52,8 +52,9 @@ def load_schema(ctx: Ctx, run: SchemaRun, max_examples: int) -> Any:
         }
     )
     schema = schemathesis.openapi.from_path(OPENAPI_PATH, config=cfg)
-    run.attach(gate.install(schema, ctx))
-    return schema
+    gated, transport = gate.install(schema, ctx)
+    run.attach(transport)
+    return gated
 
 
 def _meta(case: Any) -> tuple[str, str]:

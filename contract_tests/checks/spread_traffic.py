@@ -11,7 +11,6 @@ resetTime must be admitted. The phase overlaps the batch bucket's rolling-window
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
 import pytest
@@ -27,6 +26,7 @@ from contract_tests.checks.rate_limit import (
 )
 from contract_tests.client import Exchange
 from contract_tests.context import NOT_MEASURED, Ctx
+from contract_tests.sender import sleep_until
 
 
 @dataclass
@@ -39,12 +39,6 @@ class SpreadRun:
     missing: str = ""  # why it was not measured
 
 
-def _sleep_until(moment: float) -> None:
-    delay = moment - time.time()
-    if delay > 0:
-        time.sleep(delay)
-
-
 def spread_after_reset(ctx: Ctx, scenario: Scenario, spec: Spec) -> SpreadRun:
     run = SpreadRun(scenario.team, scenario.bucket)
     first = scenario.after_reset
@@ -54,9 +48,9 @@ def spread_after_reset(ctx: Ctx, scenario: Scenario, spec: Spec) -> SpreadRun:
     w, limit = ctx.config.window_s, scenario.limit
     counter = limit + 3
     run.sent = [first]
-    _sleep_until(first.sent_at + w / 4)
+    sleep_until(first.sent_at + w / 4)
     run.sent.append(spec.spend(counter))
-    _sleep_until(first.sent_at + w / 2)
+    sleep_until(first.sent_at + w / 2)
     run.sent += parallel(spec.spend, range(counter + 1, counter + limit - 1))
     counter += limit
     if any(ex.status == 429 for ex in run.sent):
@@ -75,7 +69,7 @@ def spread_after_reset(ctx: Ctx, scenario: Scenario, spec: Spec) -> SpreadRun:
     if reset is None:
         run.missing = "its 429 carried no usable resetTime (see the 429 test)"
         return run
-    _sleep_until(reset + SETTLE_S)
+    sleep_until(reset + SETTLE_S)
     run.retry = spec.spend(counter + 1)
     return run
 

@@ -3,6 +3,8 @@ the pacer never exceeds a bucket, the write scenario mixes both operations."""
 
 from __future__ import annotations
 
+import time
+
 import httpx
 
 from contract_tests.checks.rate_limit import Scenario, write_plan
@@ -11,6 +13,7 @@ from contract_tests.config import RunConfig
 from contract_tests.fixtures import normalization_cases
 from contract_tests.pacing import Pacer, bucket_for
 from contract_tests.report import FAIL, NOT_MEASURED, PASS, Verdict
+from contract_tests.sender import paced_send
 
 PREFIX = "dnc-conformance-0badc0de-"
 
@@ -124,3 +127,26 @@ def test_a_burst_too_slow_for_the_window_is_not_measured_but_a_fast_one_is() -> 
     refused = scenario(0.045)
     refused.over = _exchange(429, 2.7, 2.71)
     assert refused.unmeasured() is None
+
+
+def test_the_one_paced_sender_waits_out_an_unplanned_429_until_reset_time_and_counts_it() -> None:
+    pacer = Pacer(2.0)
+    answers = iter([429, 201])
+    sent: list[float] = []
+
+    def send() -> Exchange:
+        sent.append(time.time())
+        ex = _exchange(next(answers), sent[-1], sent[-1])
+        ex.body = {"error": "rate_limit_exceeded", "resetTime": int((sent[0] + 0.3) * 1000)}
+        return ex
+
+    got = paced_send(send, pacer=pacer, team="A", bucket="write", window_s=2.0)
+    assert got.status == 201
+    assert len(sent) == 2
+    assert sent[1] >= sent[0] + 0.3  # not before resetTime
+    assert pacer.unplanned_429 == {"write": 1}
+    refused = paced_send(
+        lambda: _exchange(429, 0, 0), pacer=pacer, team="A", bucket="read", window_s=2.0,
+        retry_429=False,
+    )  # fmt: skip
+    assert refused.status == 429
