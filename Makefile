@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
+# Debian's chromium + chromium-driver for the browser tests (e2e tier); apt-get needs root.
+BROWSER_STAMP := $(VENV)/.browser
 # xdist workers for the in-process tier; the e2e tier runs alone after it (it times real servers).
 WORKERS ?= 2
 PYTEST := $(BIN)/python -m pytest -q
@@ -31,6 +33,11 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+$(BROWSER_STAMP): $(STAMP)
+	test -x /usr/bin/chromium && test -x /usr/bin/chromedriver || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
+	touch $@
+
 install: $(STAMP) $(NODE_STAMP)
 
 lint: $(STAMP)
@@ -45,7 +52,7 @@ check: lint typecheck
 spec-lint: $(STAMP) $(NODE_STAMP)
 	npx --no-install spectral lint --ruleset .spectral.yaml --fail-severity=error openapi.yaml
 
-test: check spec-lint
+test: check spec-lint $(BROWSER_STAMP)
 	$(PYTEST) -m "not e2e" -n $(WORKERS)
 	$(PYTEST) -m e2e
 
