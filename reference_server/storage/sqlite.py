@@ -14,9 +14,11 @@ connection behind a thread lock for everything.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
+from itertools import repeat
 from pathlib import Path
 from typing import TypeVar
 
@@ -37,6 +39,7 @@ from reference_server.storage.sqlite_sql import (
     FIND_KEY,
     INSERT,
     INSERT_KEY,
+    INSERTED_IDS,
     KEY_SCOPES_COLUMN,
     LIST,
     LIST_FROM_OLDEST,
@@ -263,16 +266,25 @@ class SqliteStorage:
         self, team_id: str, urls: Sequence[str], *, actor: str, now_ms: int
     ) -> list[Entry | None]:
         def work(conn: sqlite3.Connection) -> list[Entry | None]:
-            results: list[Entry | None] = []
-            audit: list[tuple[int, str, str, str, str, str]] = []
-            for url in urls:
-                entry = Entry(id=new_entry_id(), team_id=team_id, url=url, created_ms=now_ms)
-                if conn.execute(INSERT, (entry.id, team_id, url, now_ms)).rowcount == 1:
-                    results.append(entry)
-                    audit.append((now_ms, team_id, actor, "batch_add", url, entry.id))
-                else:
-                    results.append(None)
-            conn.executemany(AUDIT, audit)
+            # One executemany (SQLite's own loop) and one query for which fresh ids made it
+            # in: a duplicate, also of an earlier URL of this batch, leaves its id unused.
+            ids = [new_entry_id() for _ in urls]
+            conn.executemany(INSERT, zip(ids, repeat(team_id), urls, repeat(now_ms)))
+            added = {row[0] for row in conn.execute(INSERTED_IDS, (json.dumps(ids),))}
+            results: list[Entry | None] = [
+                Entry(id=entry_id, team_id=team_id, url=url, created_ms=now_ms)
+                if entry_id in added
+                else None
+                for entry_id, url in zip(ids, urls, strict=True)
+            ]
+            conn.executemany(
+                AUDIT,
+                (
+                    (now_ms, team_id, actor, "batch_add", entry.url, entry.id)
+                    for entry in results
+                    if entry is not None
+                ),
+            )
             return results
 
         return await self._write(work)

@@ -4,6 +4,7 @@ __all__ = [
     "AUDIT",
     "FIND_KEY",
     "INSERT",
+    "INSERTED_IDS",
     "INSERT_KEY",
     "KEY_SCOPES_COLUMN",
     "LIST",
@@ -69,6 +70,8 @@ INSERT = (
     "INSERT INTO entries (id, team_id, url, created_ms) VALUES (?, ?, ?, ?) "
     "ON CONFLICT (team_id, url) DO NOTHING"
 )
+# Which of a batch's fresh ids (a JSON array) were inserted; ids are unique, so by its index.
+INSERTED_IDS = "SELECT id FROM entries WHERE id IN (SELECT value FROM json_each(?))"
 AUDIT = (
     "INSERT INTO audit (at_ms, team_id, key_fingerprint, action, url, entry_id) "
     "VALUES (?, ?, ?, ?, ?, ?)"
