@@ -340,7 +340,7 @@ class DncOAuthProvider:
         used = await self.store.get(kind, digest)
         if used is not None:
             logger.warning("a used OAuth %s came back: grant %s revoked", kind, used["grant"])
-            await self.store.delete("grant", used["grant"])
+            await self.store.discard("grant", used["grant"])
 
     # ---- access tokens ----------------------------------------------------------------------
 
@@ -400,10 +400,10 @@ class DncOAuthProvider:
     async def revoke_token(self, token: AccessToken | RefreshToken) -> None:
         grant_id = token.subject
         if grant_id is not None:
-            await self.store.delete("grant", grant_id)
+            await self.store.discard("grant", grant_id)
             logger.info("OAuth grant %s revoked", grant_id)
         kind = "access" if isinstance(token, AccessToken) else "refresh"
-        await self.store.delete(kind, token_digest(token.token))
+        await self.store.discard(kind, token_digest(token.token))
 
 
 def _consent(request_id: str, record: Record) -> ConsentRequest:

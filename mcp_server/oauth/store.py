@@ -38,7 +38,7 @@ class GrantStore(Protocol):
         """The record, deleted in the same step: only one caller ever gets it."""
         ...
 
-    async def delete(self, kind: str, key: str) -> None: ...
+    async def discard(self, kind: str, key: str) -> None: ...
 
     async def aclose(self) -> None: ...
 
@@ -105,7 +105,7 @@ class SqliteGrantStore:
         )
         return _loaded(rows[0][0]) if rows else None
 
-    async def delete(self, kind: str, key: str) -> None:
+    async def discard(self, kind: str, key: str) -> None:
         await self._run("DELETE FROM records WHERE kind = ? AND id = ?", (kind, key))
 
     async def aclose(self) -> None:
@@ -151,8 +151,8 @@ class RedisGrantStore:
         raw = await self._redis.getdel(self._key(kind, key))
         return _loaded(raw) if raw is not None else None
 
-    async def delete(self, kind: str, key: str) -> None:
-        await self._redis.delete(self._key(kind, key))
+    async def discard(self, kind: str, key: str) -> None:
+        await self._redis.unlink(self._key(kind, key))
 
     async def aclose(self) -> None:
         await self._redis.aclose()
