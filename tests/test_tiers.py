@@ -4,6 +4,7 @@ and fails the test that did so without the `e2e` mark (tests/tiers.py)."""
 from __future__ import annotations
 
 import asyncio
+import ctypes.util
 import subprocess
 import sys
 
@@ -52,3 +53,14 @@ def test_a_disarmed_tripwire_records_nothing_and_passes(request: pytest.FixtureR
     subprocess.run([sys.executable, "-c", "pass"], check=True)
     assert tripwire.started == []
     tripwire.verdict(request.node)
+
+
+def test_a_library_lookup_through_ctypes_is_no_process_the_test_starts() -> None:
+    tripwire = ProcessTripwire()
+    tripwire.arm()
+    try:
+        found = ctypes.util.find_library("c")  # runs `ldconfig -p` on Linux
+    finally:
+        tripwire.disarm()
+    assert found
+    assert tripwire.started == []

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from collections.abc import Generator
+from types import FrameType
 from typing import Any
 
 import pytest
@@ -32,6 +34,7 @@ REAL_SERVER_FIXTURES = frozenset(
 # Parametrized fixtures whose named parameter reaches a real server through
 # `request.getfixturevalue`, which the static fixture closure cannot see.
 REAL_SERVER_PARAMS = {"backend": "postgres", "store": "redis"}
+CTYPES_UTIL = os.path.join("ctypes", "util.py")
 
 
 def reaches_a_real_server(item: pytest.Item) -> bool:
@@ -62,7 +65,9 @@ class ProcessTripwire:
         started = self.started
 
         def execute_child(popen: subprocess.Popen[Any], args: Any, *rest: Any, **kw: Any) -> Any:
-            started.append(str(args) if isinstance(args, str | bytes) else " ".join(map(str, args)))
+            if not _a_library_lookup():
+                command = args if isinstance(args, str | bytes) else " ".join(map(str, args))
+                started.append(str(command))
             return original(popen, args, *rest, **kw)
 
         def fork() -> int:
@@ -84,6 +89,17 @@ class ProcessTripwire:
                 f"(pytestmark = pytest.mark.e2e), so it would slow make test-fast: {commands}",
                 pytrace=False,
             )
+
+
+def _a_library_lookup() -> bool:
+    """`ctypes.util.find_library` runs `ldconfig -p` (trio does, on its first import): a probe
+    for a shared library, once per process, not a process the test starts."""
+    frame: FrameType | None = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code.co_filename.endswith(CTYPES_UTIL):
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _watched(item: pytest.Item) -> Generator[None, None, None]:
