@@ -29,7 +29,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import psycopg
@@ -59,11 +59,16 @@ from reference_server.storage.postgres_sql import (
     IN_OTHER_TEAM,
     INSERT_KEY,
     LIST,
+    LIST_FROM_OLDEST,
     LIST_KEYS,
     OWNER_CONTEXT,
     REVOKE_KEY,
     TEAM_CONTEXT,
+    TEAM_SIZE,
 )
+
+# Below this offset a page is read from the newest end without looking at the team's size.
+FROM_OLDEST_AFTER = 10_000
 
 __all__ = ["PostgresStorage"]
 
@@ -153,7 +158,9 @@ class PostgresStorage:
         """`work` as dnc_app, seeing only `team_id`'s rows."""
         return await self._run(TEAM_CONTEXT, team_id, work)
 
-    async def _rows(self, team_id: str | None, query: str, params: Sequence[Any] = ()) -> Rows:
+    async def _rows(
+        self, team_id: str | None, query: str, params: Sequence[Any] | Mapping[str, Any] = ()
+    ) -> Rows:
         """One read as dnc_app in `team_id` (None: as the owner), in a single round trip."""
 
         async def queue(conn: Conn) -> psycopg.AsyncCursor[TupleRow]:
@@ -218,7 +225,18 @@ class PostgresStorage:
         return _entry(rows[0]) if rows else None
 
     async def list_entries(self, team_id: str, *, limit: int, offset: int) -> list[Entry]:
-        return [_entry(row) for row in await self._rows(team_id, LIST, (team_id, limit, offset))]
+        page = {"team": team_id, "limit": limit, "offset": offset}
+        if offset < FROM_OLDEST_AFTER:
+            return [_entry(row) for row in await self._rows(team_id, LIST, page)]
+
+        async def work(conn: Conn) -> list[TupleRow]:
+            size = await (await conn.execute(TEAM_SIZE, (team_id,))).fetchone()
+            # The direction only decides how many index entries are skipped; the page itself
+            # is computed in one statement either way.
+            query = LIST_FROM_OLDEST if size is not None and offset > size[0] // 2 else LIST
+            return await (await conn.execute(query, page)).fetchall()
+
+        return [_entry(row) for row in await self._team(team_id, work)]
 
     async def delete(
         self, team_id: str, entry_id: str, *, actor: str, now_ms: int

@@ -174,6 +174,50 @@ REVOKE ALL ON FUNCTION dnc_find_key(bytea) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dnc_find_key(bytea) TO {APP_ROLE};
 """,  # noqa: S608 (only module constants are interpolated)
     ),
+    Migration(
+        6,
+        "entry count per team",
+        f"""
+-- Lets a page past the middle of a long list be read from the oldest end. Kept by
+-- statement-level triggers in the writing transaction (one row update per statement, so a
+-- batch of 1,000 updates it once), under the same row-level security as the entries.
+CREATE TABLE team_sizes (team_id text PRIMARY KEY, entries bigint NOT NULL);
+ALTER TABLE team_sizes ENABLE ROW LEVEL SECURITY;
+ALTER TABLE team_sizes FORCE ROW LEVEL SECURITY;
+CREATE POLICY team_isolation ON team_sizes USING ({_TEAM}) WITH CHECK ({_TEAM});
+CREATE POLICY definer_all ON team_sizes TO CURRENT_USER USING ({_DEFINER}) WITH CHECK ({_DEFINER});
+GRANT SELECT, INSERT, UPDATE ON team_sizes TO {APP_ROLE};
+
+CREATE FUNCTION dnc_count_added() RETURNS trigger LANGUAGE plpgsql
+    SET search_path = pg_catalog, public
+AS $$
+BEGIN
+    INSERT INTO public.team_sizes AS s (team_id, entries)
+        SELECT a.team_id, count(*) FROM added a GROUP BY a.team_id
+        ON CONFLICT (team_id) DO UPDATE SET entries = s.entries + EXCLUDED.entries;
+    RETURN NULL;
+END
+$$;
+CREATE FUNCTION dnc_count_removed() RETURNS trigger LANGUAGE plpgsql
+    SET search_path = pg_catalog, public
+AS $$
+BEGIN
+    UPDATE public.team_sizes s SET entries = s.entries - r.n
+        FROM (SELECT team_id, count(*) AS n FROM removed GROUP BY team_id) r
+        WHERE s.team_id = r.team_id;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER entries_counted_in AFTER INSERT ON entries
+    REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION dnc_count_added();
+CREATE TRIGGER entries_counted_out AFTER DELETE ON entries
+    REFERENCING OLD TABLE AS removed FOR EACH STATEMENT EXECUTE FUNCTION dnc_count_removed();
+
+SELECT set_config('dnc.definer', 'on', true);
+INSERT INTO team_sizes (team_id, entries) SELECT team_id, count(*) FROM entries GROUP BY 1;
+SELECT set_config('dnc.definer', '', true);
+""",  # noqa: S608 (only module constants are interpolated)
+    ),
 )
 
 

@@ -13,10 +13,12 @@ __all__ = [
     "INSERT_KEY",
     "IN_OTHER_TEAM",
     "LIST",
+    "LIST_FROM_OLDEST",
     "LIST_KEYS",
     "OWNER_CONTEXT",
     "REVOKE_KEY",
     "TEAM_CONTEXT",
+    "TEAM_SIZE",
 ]
 
 # Both settings are local to the transaction (`true`): `set_config('role', …)` is
@@ -48,10 +50,31 @@ FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS a(url, id, n)
 ORDER BY a.n
 """
 GET_BY_URL = "SELECT id, team_id, url, created_ms FROM entries WHERE team_id = %s AND url = %s"
-LIST = (
-    "SELECT id, team_id, url, created_ms FROM entries WHERE team_id = %s "
-    "ORDER BY created_ms DESC, seq DESC LIMIT %s OFFSET %s"
-)
+# Skipping `offset` rows walks only the (team_id, created_ms, seq) index (an index-only scan
+# in the subquery); the outer query reads just `limit` rows of the table.
+LIST = """
+SELECT id, team_id, url, created_ms FROM entries WHERE seq IN (
+    SELECT seq FROM entries WHERE team_id = %(team)s
+    ORDER BY created_ms DESC, seq DESC LIMIT %(limit)s OFFSET %(offset)s
+) ORDER BY created_ms DESC, seq DESC
+"""
+# The same page counted from the oldest end, for a page past the middle of a long list; the
+# team's size is read in the same statement (one snapshot), none means an empty list.
+LIST_FROM_OLDEST = """
+SELECT id, team_id, url, created_ms FROM entries WHERE seq IN (
+    SELECT seq FROM entries WHERE team_id = %(team)s
+    ORDER BY created_ms ASC, seq ASC
+    LIMIT COALESCE((
+        SELECT LEAST(%(limit)s, GREATEST(0, entries - %(offset)s))
+        FROM team_sizes WHERE team_id = %(team)s
+    ), 0)
+    OFFSET COALESCE((
+        SELECT GREATEST(0, entries - %(offset)s - %(limit)s)
+        FROM team_sizes WHERE team_id = %(team)s
+    ), 0)
+) ORDER BY created_ms DESC, seq DESC
+"""
+TEAM_SIZE = "SELECT entries FROM team_sizes WHERE team_id = %s"
 DELETE = "DELETE FROM entries WHERE id = %s AND team_id = %s RETURNING url"
 IN_OTHER_TEAM = "SELECT dnc_entry_in_other_team(%s)"
 # No team filter: row-level security alone decides (one team as dnc_app, all as the owner).

@@ -69,7 +69,7 @@ class SharedStores:
 
     def reset(self) -> None:
         with psycopg.connect(self.database_url, autocommit=True) as conn:
-            conn.execute("TRUNCATE entries, audit, api_keys RESTART IDENTITY")
+            conn.execute("TRUNCATE entries, audit, api_keys, team_sizes RESTART IDENTITY")
         self.redis.flush()
 
     def overrides(self) -> dict[str, Any]:

@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from reference_server.storage import Entry, SqliteStorage
+from reference_server.storage import Entry, SqliteStorage, Storage
+from reference_server.storage.postgres import PostgresStorage
 from reference_server.storage.sqlite import FROM_OLDEST_AFTER
+from tests.reference_server.conftest import SharedStores
 
 pytestmark = pytest.mark.anyio
 
@@ -31,7 +33,7 @@ def _all_rows(path: Path) -> list[tuple[int, str, int]]:
         ).fetchall()
 
 
-async def _fill(storage: SqliteStorage) -> list[Entry]:
+async def _fill(storage: Storage) -> list[Entry]:
     added: list[Entry] = []
     for chunk in range(0, SIZE, 1000):
         urls = [
@@ -44,8 +46,8 @@ async def _fill(storage: SqliteStorage) -> list[Entry]:
     return added
 
 
-async def _assert_pages_match(storage: SqliteStorage, path: Path) -> None:
-    expected = _newest_first(_all_rows(path))
+async def _assert_pages_match(storage: Storage, rows: list[tuple[int, str, int]]) -> None:
+    expected = _newest_first(rows)
     size = len(expected)
     for offset in (0, FROM_OLDEST_AFTER - 1, FROM_OLDEST_AFTER, size // 2, size // 2 + 1,
                    size - 1000, size - 999, size - 1, size, size + 5):  # fmt: skip
@@ -59,10 +61,10 @@ async def test_deep_pages_equal_the_newest_first_order_from_either_end(tmp_path:
     await storage.open()
     try:
         added = await _fill(storage)
-        await _assert_pages_match(storage, path)
+        await _assert_pages_match(storage, _all_rows(path))
         for entry in added[::7]:
             await storage.delete(TEAM, entry.id, actor="test", now_ms=9_999)
-        await _assert_pages_match(storage, path)
+        await _assert_pages_match(storage, _all_rows(path))
     finally:
         await storage.close()
 
@@ -84,6 +86,30 @@ async def test_a_file_written_before_team_sizes_existed_gets_exact_counts_on_ope
     reopened = SqliteStorage(path)
     await reopened.open()
     try:
-        await _assert_pages_match(reopened, path)
+        await _assert_pages_match(reopened, _all_rows(path))
     finally:
         await reopened.close()
+
+
+def _pg_rows(url: str) -> list[tuple[int, str, int]]:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        return conn.execute(
+            "SELECT seq, id, created_ms FROM entries WHERE team_id = %s", (TEAM,)
+        ).fetchall()
+
+
+async def test_deep_pages_on_postgresql_equal_the_newest_first_order_from_either_end(
+    stores: SharedStores,
+) -> None:
+    storage = PostgresStorage(stores.database_url)
+    await storage.open()
+    try:
+        added = await _fill(storage)
+        await _assert_pages_match(storage, _pg_rows(stores.database_url))
+        for entry in added[::7]:
+            await storage.delete(TEAM, entry.id, actor="test", now_ms=9_999)
+        await _assert_pages_match(storage, _pg_rows(stores.database_url))
+    finally:
+        await storage.close()

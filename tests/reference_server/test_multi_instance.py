@@ -57,7 +57,7 @@ def fresh(deployment: Deployment) -> Deployment:
     import psycopg
 
     with psycopg.connect(deployment.database_url, autocommit=True) as conn:
-        conn.execute("TRUNCATE entries, audit RESTART IDENTITY")
+        conn.execute("TRUNCATE entries, audit, team_sizes RESTART IDENTITY")
     deployment.redis.flush()
     return deployment
 

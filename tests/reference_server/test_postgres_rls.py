@@ -123,19 +123,21 @@ def test_dnc_app_is_a_plain_role_and_every_team_table_forces_row_level_security(
     assert role == (False, False, False)
     tables = db.execute(
         "SELECT relname, relrowsecurity, relforcerowsecurity, pg_get_userbyid(relowner) "
-        "FROM pg_class WHERE relname IN ('entries', 'audit', 'api_keys') ORDER BY relname"
+        "FROM pg_class WHERE relname IN ('entries', 'audit', 'api_keys', 'team_sizes') "
+        "ORDER BY relname"
     ).fetchall()
     assert [(name, rls, forced) for name, rls, forced, _ in tables] == [
         ("api_keys", True, True),
         ("audit", True, True),
         ("entries", True, True),
+        ("team_sizes", True, True),
     ]
     assert all(owner != "dnc_app" for *_, owner in tables)
     columns = db.execute(
         "SELECT table_name FROM information_schema.columns WHERE column_name = 'team_id' "
         "AND table_schema = 'public' ORDER BY table_name"
     ).fetchall()
-    assert columns == [("api_keys",), ("audit",), ("entries",)]
+    assert columns == [("api_keys",), ("audit",), ("entries",), ("team_sizes",)]
 
 
 def test_uniqueness_of_team_and_url_is_enforced_by_the_database(
