@@ -15,7 +15,7 @@ import pytest
 from tests.mcp_server.live.processes import http_server, reference_server
 
 from .client import Agent
-from .flow import INITIALIZE, MCP_HEADERS
+from .flow import INITIALIZE, MCP_HEADERS, Flow, pkce
 from .hosting import SECRET
 from .person import Person
 
@@ -57,3 +57,24 @@ async def test_an_oauth_only_host_reaches_a_real_dnc_mcp_in_front_of_a_real_depl
     assert "OAuth: authorization server" in log
     assert KEY_A not in log
     assert KEY_A.encode() not in store
+
+
+async def test_a_single_team_oauth_server_takes_only_its_own_teams_key_on_the_consent_page(
+    tmp_path: Path,
+) -> None:
+    key_b = "sk_live_oauth_process_team_b_0d3a8e5c61"
+    agent = Agent(Person(KEY_A))
+    env = {"DNC_MCP_OAUTH_SECRET": SECRET, "DNC_API_KEY": KEY_A}
+    with reference_server(tmp_path, KEYS) as api:
+        env["DNC_BASE_URL"] = api.base_url
+        with http_server(tmp_path, ["--oauth"], env) as server:
+            async with httpx.AsyncClient() as http:
+                flow = Flow(http, server.base_url)
+                await flow.register()
+                other_team = await Person(key_b).answer(flow.authorization_url(pkce()[1]))
+            async with agent.connect(server.url) as client:
+                added = await client.call_tool("dnc_add", {"url": "in/single-team-oauth"})
+    assert other_team.status == 403  # not this server's team
+    assert not added.is_error
+    assert added.structured_content is not None
+    assert added.structured_content["entry"]["teamId"] == "team_a"
