@@ -398,9 +398,8 @@ def main() -> None:
     top_ms = f"{statistics.median(top):.1f} ms median"
     print(_row("list limit=1000 offset=0", "< 200 ms (<1000 entries)", top_ms))
 
-    from bench.many_teams import run_many_teams
-
-    run_many_teams()
+    # The many-teams and PostgreSQL + Redis figures: bench_speed.py (one table, issue 23);
+    # `python -m bench.many_teams` still runs the older uvloop comparison on its own.
     print(f"\nbench_reference_server total {time.perf_counter() - total:.1f} s")
 
 
