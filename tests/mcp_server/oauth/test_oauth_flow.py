@@ -155,3 +155,20 @@ async def test_the_team_key_header_still_works_beside_oauth(tmp_path: Path) -> N
         checked = data(await client.call_tool("dnc_check", {"url": "in/nobody"}))
     assert tools == ALL_TOOLS
     assert checked["onList"] is False
+
+
+async def test_a_write_beyond_a_read_grant_sends_the_person_back_to_consent_for_more(
+    tmp_path: Path,
+) -> None:
+    person = Person(KEY_A, scopes=[READ])
+    agent = Agent(person)
+    async with oauth_server(tmp_path) as hosting, agent.connect(hosting.url) as client:
+        before = {tool.name for tool in (await client.list_tools()).tools}
+        person.scopes = ["dnc:read", "dnc:write"]  # this time the person allows writing too
+        added = data(await client.call_tool("dnc_add", {"url": "in/stepped-up"}))
+        after = {tool.name for tool in (await client.list_tools()).tools}
+    assert agent.authorizations == 2  # the SDK client stepped up on 403 insufficient_scope
+    assert 'id="scope-dnc-write"' in person.pages[-1]  # asked for what it held and needed
+    assert before == {"dnc_check", "dnc_check_many", "dnc_list"}
+    assert added["status"] == "added"
+    assert after == before | {"dnc_add", "dnc_add_batch"}
