@@ -71,7 +71,10 @@ def _headers(redirect_uri: str | None = None) -> dict[str, str]:
         ),
         "X-Frame-Options": "DENY",
         "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "no-referrer",
+        # Not no-referrer: under it Chromium posts the page's own form with `Origin: null`,
+        # which check_post refuses as cross-site (found by tests/mcp_server/live/
+        # test_browser_consent.py). same-origin still sends no Referer off this server.
+        "Referrer-Policy": "same-origin",
     }
 
 
