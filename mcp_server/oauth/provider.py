@@ -131,8 +131,14 @@ class DncOAuthProvider:
                 raise RegistrationError(
                     "invalid_redirect_uri", "an http redirect URI must be on loopback; use https"
                 )
+        await self._keep_client(client_info)
+
+    async def _keep_client(self, client: OAuthClientInformationFull) -> None:
+        """A client is kept as long as a refresh token of it may live: open registration
+        cannot fill the store for good, and a client in use never expires."""
+        assert client.client_id is not None
         await self.store.put(
-            "client", client_info.client_id, client_info.model_dump(mode="json"), None
+            "client", client.client_id, client.model_dump(mode="json"), self._refresh_ttl_s
         )
 
     # ---- the authorization request and the person's answer ----------------------------------
@@ -271,6 +277,7 @@ class DncOAuthProvider:
         if grant is None:
             raise TokenError("invalid_grant", "the grant was revoked")
         await self.store.put("grant", grant_id, grant, self._refresh_ttl_s)
+        await self._keep_client(client)
         return await self._issue(grant_id, client.client_id or "", record["scopes"])
 
     # ---- refresh ----------------------------------------------------------------------------
@@ -309,6 +316,7 @@ class DncOAuthProvider:
             key = self._sealer.open(grant["key"], context=record["grant"])
             grant["key"] = self._sealer.seal(key, context=record["grant"])
         await self.store.put("grant", record["grant"], grant, self._refresh_ttl_s)
+        await self._keep_client(client)
         kept = [s for s in record["scopes"] if s in scopes]
         return await self._issue(record["grant"], client.client_id or "", kept)
 

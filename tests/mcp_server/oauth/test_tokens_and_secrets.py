@@ -189,3 +189,19 @@ def test_a_sealed_key_opens_only_for_its_own_grant_and_untampered() -> None:
         KeySealer(OTHER_SECRET).open(sealed, context="grant-1")
     with pytest.raises(ValueError, match="32 bytes"):
         KeySealer("short")
+
+
+async def test_a_registered_client_unused_for_the_refresh_lifetime_is_forgotten(
+    tmp_path: Path,
+) -> None:
+    clock = Clock()
+    store = SqliteGrantStore(tmp_path / "grants.db", clock=clock)
+    server = provider(store, clock, KeySealer(SECRET))
+    await issue(server)  # registration, then a token exchange that keeps the client
+    clock.now += 29 * 24 * 3600
+    kept = await server.get_client("client-1")
+    clock.now += 2 * 24 * 3600
+    forgotten = await server.get_client("client-1")
+    await store.aclose()
+    assert kept is not None
+    assert forgotten is None
