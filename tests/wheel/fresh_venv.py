@@ -83,6 +83,6 @@ def install(dist: Dist, root: Path) -> Installed:
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("DNC_", "PYTHON", "VIRTUAL_ENV"))
     }
-    env["DNC_MCP_DATA_DIR"] = str(root / "data")
+    env["DNC_DATA_DIR"] = str(root / "data")
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     return Installed(bin=venv / "bin", home=home, env=env)
