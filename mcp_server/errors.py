@@ -83,6 +83,12 @@ def agent_message(error: DncError) -> str:
             "The DNC API rejected the server's API key (401). This is a configuration problem:"
             " tell the user to set a valid DNC_API_KEY for the MCP server. Retrying will not help."
         )
+    if isinstance(error, PermissionDeniedError) and error.code == "insufficient_scope":
+        # A stored key narrowed with `dnc keys create --scope` (openapi.yaml key-scopes).
+        return (
+            f"The DNC API key may not do this operation (403 insufficient_scope: {error.message})."
+            " Nothing was changed. Tell the user the key needs that scope; retrying will not help."
+        )
     if isinstance(error, PermissionDeniedError):
         return (
             "That entry belongs to another team's DNC list (403); it cannot be changed from here."
