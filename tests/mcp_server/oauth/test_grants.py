@@ -4,10 +4,13 @@ expired, revoked or issued for another server all end in a refusal."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import httpx
 import pytest
+
+from mcp_server.oauth import RedisGrantStore, token_digest
 
 from .flow import Flow, pkce
 from .hosting import KEY_A, oauth_server
@@ -129,3 +132,28 @@ async def test_a_tampered_or_unknown_token_is_refused(tmp_path: Path) -> None:
     assert [a.status_code for a in answers] == [401, 401, 401, 401]
     assert all('error="invalid_token"' in a.headers["www-authenticate"] for a in answers)
     assert good.status_code == 200
+
+
+async def test_a_token_of_another_server_sharing_the_store_is_refused_and_so_is_an_expired_one(
+    tmp_path: Path, redis_url: str
+) -> None:
+    async with (
+        oauth_server(tmp_path, "one", redis_url=redis_url) as one,
+        oauth_server(tmp_path, "two", redis_url=redis_url) as two,
+        httpx.AsyncClient() as http,
+    ):
+        flow = Flow(http, one.base_url)
+        await flow.register()
+        token = (await flow.tokens(Person(KEY_A)))["access_token"]
+        at_one = await flow.call_mcp(token)
+        at_two = await Flow(http, two.base_url).call_mcp(token)  # issued for one's /mcp
+        store = RedisGrantStore.from_url(redis_url)
+        record = await store.get("access", token_digest(token))
+        assert record is not None
+        record["expires_at"] = time.time() - 1  # as if its 15 minutes had passed
+        await store.put("access", token_digest(token), record, 60)
+        await store.aclose()
+        expired = await flow.call_mcp(token)
+    assert at_one.status_code == 200
+    assert at_two.status_code == 401
+    assert expired.status_code == 401
