@@ -41,7 +41,7 @@ import time
 from collections import defaultdict, deque
 from typing import Any, Final
 
-from reference_server.cache import MISS, Miss, Token
+from reference_server.cache import MISS, Miss, Token, as_answer, as_stored
 from reference_server.errors import ServiceUnavailable
 from reference_server.redis_link import RedisLink, team_key
 from reference_server.storage import Entry
@@ -150,7 +150,8 @@ class RedisCheckCache:
         # (team, url) -> (generation, valid until on the monotonic clock, answer). Served
         # only when the admission script reports the team still at that generation, in the
         # same call: a write bumps it, so nothing here outlives a write.
-        self._hot: dict[tuple[str, str], tuple[str, float, Entry | None]] = {}
+        # Answers as plain tuples: untracked by the garbage collector (see `cache`).
+        self._hot: dict[tuple[str, str], tuple[str, float, tuple[str, str, str, int] | None]] = {}
         self._ttl_s = ttl_s
         self.hits = 0
         self.misses = 0
@@ -170,7 +171,7 @@ class RedisCheckCache:
     def _remember(self, team_id: str, url: str, generation: str, answer: Entry | None) -> None:
         if len(self._hot) >= HOT_ANSWERS:
             del self._hot[next(iter(self._hot))]  # the oldest: dicts keep insertion order
-        self._hot[(team_id, url)] = (generation, time.monotonic() + self._ttl_s, answer)
+        self._hot[(team_id, url)] = (generation, time.monotonic() + self._ttl_s, as_stored(answer))
 
     def hot_generation(self, team_id: str, url: str) -> str | None:
         """The generation under which this instance holds the answer, if it does."""
@@ -189,7 +190,7 @@ class RedisCheckCache:
             self.misses += 1
             return MISS
         self.hits += 1
-        return held[2]
+        return as_answer(held[2])
 
     def answer_from(
         self, team_id: str, url: str, generation: str, raw: bytes | None
