@@ -8,7 +8,8 @@
         ├── BadRequestError          400 (`invalid_request`)
         │   └── InvalidUrlError      400 `invalid_url`: not a LinkedIn profile URL
         ├── AuthenticationError      401 `unauthorized`: missing or invalid API key
-        ├── PermissionDeniedError    403 `unauthorized_dnc`: another team's entry
+        ├── PermissionDeniedError    403: another team's entry (`unauthorized_dnc`), or a key
+        │                            without the operation's scope (`insufficient_scope`)
         ├── NotFoundError            404 `dnc_not_found` (or an unknown route)
         ├── ConflictError            409 `dnc_entry_exists`: already on the list
         ├── PayloadTooLargeError     413 `payload_too_large`
@@ -88,7 +89,8 @@ class AuthenticationError(DncApiError):
 
 
 class PermissionDeniedError(DncApiError):
-    """403: the entry belongs to another team."""
+    """403: the entry belongs to another team (`unauthorized_dnc`), or the key lacks the
+    operation's scope (`insufficient_scope`, an extension of the reference server's stored keys)."""
 
 
 class NotFoundError(DncApiError):
