@@ -1,12 +1,15 @@
 """The PostgreSQL statements. Queries still name their team: row-level security is the
 guarantee, the explicit filter keeps the plans on the (team_id, …) indexes."""
 
+from psycopg import sql
+
 __all__ = [
     "ADD",
     "ADD_MANY",
     "AUDIT",
     "AUDIT_MANY",
     "AUDIT_TRAIL",
+    "CHECK_ONE_TRIP",
     "DELETE",
     "FIND_KEY",
     "GET_BY_URL",
@@ -50,6 +53,12 @@ FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS a(url, id, n)
 ORDER BY a.n
 """
 GET_BY_URL = "SELECT id, team_id, url, created_ms FROM entries WHERE team_id = %s AND url = %s"
+# The check's read as one simple-query message (`postgres.get_by_url`): TEAM_CONTEXT and
+# GET_BY_URL with the values as quoted literals.
+CHECK_ONE_TRIP = sql.SQL(
+    "SELECT set_config('role', 'dnc_app', true), set_config('dnc.team_id', {team}, true);"
+    "SELECT id, team_id, url, created_ms FROM entries WHERE team_id = {team} AND url = {url}"
+)
 # Skipping `offset` rows walks only the (team_id, created_ms, seq) index (an index-only scan
 # in the subquery); the outer query reads just `limit` rows of the table.
 LIST = """

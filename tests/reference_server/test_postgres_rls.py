@@ -148,3 +148,33 @@ def test_uniqueness_of_team_and_url_is_enforced_by_the_database(
             "INSERT INTO entries (id, team_id, url, created_ms) "
             "VALUES ('dnc_again', 'team_a', 'https://linkedin.com/in/alice', 2)"
         )
+
+
+def test_the_checks_one_message_read_runs_as_the_app_in_its_team_and_leaves_nothing_behind(
+    db: psycopg.Connection[tuple[object, ...]],
+) -> None:
+    """CHECK_ONE_TRIP, quoted the way `get_by_url` quotes it, with a hostile-looking URL."""
+    from psycopg import sql
+
+    from reference_server.storage.postgres_sql import CHECK_ONE_TRIP
+
+    tricky = "https://linkedin.com/in/o'brien\\' OR 'x'='x"
+    db.execute(
+        "INSERT INTO entries (id, team_id, url, created_ms) VALUES ('dnc_ob', 'team_b', %s, 1)",
+        (tricky,),
+    )
+
+    def check(team: str, url: str) -> list[tuple[object, ...]]:
+        query = CHECK_ONE_TRIP.format(team=sql.Literal(team), url=sql.Literal(url))
+        cursor = db.cursor()
+        cursor.execute(query)
+        cursor.nextset()
+        return cursor.fetchall()
+
+    assert check("team_b", tricky) == [("dnc_ob", "team_b", tricky, 1)]
+    assert check("team_a", tricky) == []  # the row exists, in another team
+    assert check("team_a", "https://linkedin.com/in/alice")[0][0] == "dnc_alice"
+    assert db.execute("SELECT current_user, current_setting('dnc.team_id', true)").fetchone() == (
+        "postgres",
+        "",
+    )
