@@ -7,9 +7,10 @@ import threading
 from dataclasses import dataclass, field
 
 from contract_tests.client import DncClient, Exchange
+from dnc_kit.contract import LIST_LIMIT_MAX
 
 MAX_PAGES = 50
-PAGE = 1000
+PAGE = LIST_LIMIT_MAX
 
 
 @dataclass

@@ -10,6 +10,7 @@ from typing import Any
 from contract_tests import seeds
 from contract_tests.checks.common import data_dict, expect_error, expect_status, fail, on_list
 from contract_tests.context import Ctx
+from dnc_kit.contract import LIST_LIMIT_MAX
 
 
 def unknown_id() -> str:
@@ -44,7 +45,7 @@ def delete_then_gone_conformance(ctx: Ctx, entry: dict[str, Any]) -> None:
         raise fail(
             "After a 200 delete the URL must no longer be on the list.", check, seeds.CACHE_DELETE
         )
-    listed = ctx.a.list(limit=1000)
+    listed = ctx.a.list(limit=LIST_LIMIT_MAX)
     entries = listed.data.get("entries") if isinstance(listed.data, dict) else None
     if isinstance(entries, list) and any(
         isinstance(e, dict) and e.get("$id") == entry["$id"] for e in entries

@@ -7,6 +7,7 @@ from collections import Counter
 from contract_tests import seeds
 from contract_tests.checks.common import expect_error, fail
 from contract_tests.context import Ctx
+from dnc_kit.contract import LIST_LIMIT_MAX
 
 
 def documented_forms(slug: str) -> list[str]:
@@ -46,7 +47,7 @@ def duplicate_forms_conformance(ctx: Ctx, team: str) -> None:
 def stored_once_conformance(ctx: Ctx, team: str) -> None:
     """After the refused duplicates, each of the run's URLs is listed once: a 409 that still
     stored a second copy breaks "a list holds a URL once"."""
-    ex = ctx.client(team).list(limit=1000)
+    ex = ctx.client(team).list(limit=LIST_LIMIT_MAX)
     entries = ex.data.get("entries") if isinstance(ex.data, dict) else None
     if ex.status != 200 or not isinstance(entries, list):
         raise fail("Listing entries must answer 200 with data.entries.", ex, seeds.LIST_PAGING)

@@ -9,6 +9,7 @@ from typing import Any
 from contract_tests import seeds
 from contract_tests.checks.common import entry_conformance, expect_status, fail
 from contract_tests.context import Ctx
+from dnc_kit.contract import LIST_LIMIT_MAX
 
 
 def check_isolation_conformance(ctx: Ctx, owner: str, entry: dict[str, Any]) -> None:
@@ -30,7 +31,7 @@ def check_isolation_conformance(ctx: Ctx, owner: str, entry: dict[str, Any]) -> 
 
 def list_isolation_conformance(ctx: Ctx, owner: str, entry: dict[str, Any]) -> None:
     theirs = ctx.client(ctx.other(owner))
-    ex = theirs.list(limit=1000)
+    ex = theirs.list(limit=LIST_LIMIT_MAX)
     expect_status(ex, 200, seeds.ISOLATION_LIST, f"Team {theirs.team} listing")
     entries = ex.data.get("entries") if isinstance(ex.data, dict) else None
     if not isinstance(entries, list):
