@@ -23,6 +23,7 @@ from html import escape
 from typing import Final
 from urllib.parse import urlsplit
 
+from mcp_server.html_document import html_document
 from mcp_server.oauth.provider import ConsentRequest
 from mcp_server.oauth.scopes import SCOPE_DESCRIPTIONS
 
@@ -40,13 +41,7 @@ _STYLE: Final = (
 
 
 def _document(title: str, body: str) -> str:
-    return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        '<meta name="robots" content="noindex">'
-        f"<title>{escape(title)}</title><style>{_STYLE}</style></head>"
-        f"<body><h1>{escape(title)}</h1>{body}</body></html>"
-    )
+    return html_document(title, body, _STYLE)
 
 
 def redirect_host(redirect_uri: str) -> str:

@@ -11,6 +11,7 @@ from typing import Final
 
 from mcp_server.audit import iso_utc
 from mcp_server.deletion.approval.model import Approval, profile_username
+from mcp_server.html_document import html_document
 
 __all__ = ["CONSEQUENCE", "approval_page", "message_page", "sign_in_page", "status_page"]
 
@@ -28,13 +29,7 @@ _STYLE: Final = (
 
 
 def _document(title: str, body: str) -> str:
-    return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        '<meta name="robots" content="noindex">'
-        f"<title>{escape(title)}</title><style>{_STYLE}</style></head>"
-        f"<body><h1>{escape(title)}</h1>{body}</body></html>"
-    )
+    return html_document(title, body, _STYLE)
 
 
 def _facts(approval: Approval) -> str:
