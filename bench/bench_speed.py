@@ -127,6 +127,7 @@ class Run:
     latencies_ms: list[float]
     errors: int
     cpu_s: float  # over every process of the server, warm-up excluded
+    cpu_split_s: list[float] = field(default_factory=list)  # per root: server, [pg, redis]
 
     @property
     def rps(self) -> float:
@@ -153,11 +154,14 @@ async def _drive(
     loop = asyncio.get_running_loop()
     start = loop.time()
     measure_from, stop_at = start + WARMUP_S, start + WARMUP_S + seconds
-    cpu_at: list[float] = []
+    cpu_at: list[list[float]] = []
+
+    def sample() -> list[float]:
+        return [cpu_seconds([pid]) for pid in server.pids]
 
     async def sample_cpu() -> None:
         await asyncio.sleep(WARMUP_S)
-        cpu_at.append(cpu_seconds(server.pids))
+        cpu_at.append(sample())
 
     async def worker(w: int) -> None:
         nonlocal errors
@@ -174,8 +178,8 @@ async def _drive(
             conn.close()
 
     await asyncio.gather(sample_cpu(), *(worker(w) for w in range(CLIENTS)))
-    cpu = cpu_seconds(server.pids) - cpu_at[0]
-    return Run(len(latencies), seconds, latencies, errors, cpu)
+    split = [after - before for after, before in zip(sample(), cpu_at[0], strict=True)]
+    return Run(len(latencies), seconds, latencies, errors, sum(split), split)
 
 
 def _bare_path(w: int, i: int) -> str:
@@ -378,6 +382,15 @@ def _table(
             f"| {_spread(ratios, '.2f')} | {_spread(p99x, '.2f')} "
             f"| {_spread([m.cpu_ms_per_request for m in mine], '.3f')} "
             f"| {_spread(cpux, '.2f')} |"
+        )
+    for name in ("pg-1", "pg-2"):
+        shares = [
+            statistics.median(m.cpu_split_s[i] * 1000 / max(1, m.requests) for m in runs[name])
+            for i in range(3)
+        ]
+        lines.append(
+            f"\n{LABELS[name]}: CPU ms per request by process, median: server "
+            f"{shares[0]:.3f}, PostgreSQL {shares[1]:.3f}, Redis {shares[2]:.3f}"
         )
     lines += ["", "| batch of 1,000 new URLs | median of 5 | min-max |", "| --- | --- | --- |"]
     for name, times in batches.items():

@@ -34,6 +34,7 @@ are refused while Redis is down, and answers live only in Redis.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import secrets
@@ -109,6 +110,8 @@ return redis.call('INCR', KEYS[1])
 )
 
 _NOT_LISTED = b"-"
+# A store waiting to be sent: team, url, generation, answer key, encoded and plain answer.
+_QueuedStore = tuple[str, str, str, str, bytes, "Entry | None"]
 
 # Answers this instance keeps in memory, each under the generation it was valid for.
 HOT_ANSWERS = 50_000
@@ -147,6 +150,8 @@ class RedisCheckCache:
         # Stores run after the answer is sent (one round trip less on a miss); kept here so
         # they are not garbage-collected mid-flight and can be awaited on close.
         self._storing: set[asyncio.Task[None]] = set()
+        self._queued: list[_QueuedStore] = []
+        self._flusher: asyncio.Task[None] | None = None
         # (team, url) -> (generation, valid until on the monotonic clock, answer). Served
         # only when the admission script reports the team still at that generation, in the
         # same call: a write bumps it, so nothing here outlives a write.
@@ -261,21 +266,41 @@ class RedisCheckCache:
         if not isinstance(token, str) or team_id in self._pending:
             return
         answer_key = team_key(team_id, "chk", token, _url_digest(url))
+        # Safe to run late: the script stores only if the generation is still `token` and no
+        # write of the team is in flight, whenever it runs. So the stores of concurrent checks
+        # are queued and sent together, one pipeline per round trip instead of one call each
+        # (on a busy replica the Python side of Redis calls is most of a check's cost).
+        self._queued.append((team_id, url, token, answer_key, _encode(answer), answer))
+        if self._flusher is None or self._flusher.done():
+            task = asyncio.ensure_future(self._send_stores())
+            self._flusher = task
+            self._storing.add(task)
+            task.add_done_callback(self._storing.discard)
 
-        async def run() -> None:
+    async def _send_stores(self) -> None:
+        sha = self._scripts["store"].sha
+        while self._queued:
+            batch, self._queued = self._queued, []
+
+            async def send(client: Any, batch: list[_QueuedStore] = batch) -> list[Any]:
+                pipe = client.pipeline(transaction=False)
+                for team_id, _, token, answer_key, value, _ in batch:
+                    keys = (team_key(team_id, "gen"), team_key(team_id, "writing"))
+                    pipe.evalsha(sha, 2, *keys, token, answer_key, value, self._ttl_ms)
+                results: list[Any] = await pipe.execute(raise_on_error=False)
+                return results
+
             try:
-                stored = await self._script(
-                    "store", team_id, token, answer_key, _encode(answer), self._ttl_ms
-                )
+                results = await self._link.call(send)
             except ServiceUnavailable:
-                return  # an answer not cached is only slower, never wrong
-            if stored:
-                self._remember(team_id, url, token, answer)
-
-        # Safe to run late: the script stores only if the generation is still `token`.
-        task = asyncio.ensure_future(run())
-        self._storing.add(task)
-        task.add_done_callback(self._storing.discard)
+                continue  # an answer not cached is only slower, never wrong
+            if any(isinstance(result, Exception) for result in results):
+                # A restarted Redis forgot the script: load it for the next batch.
+                with contextlib.suppress(ServiceUnavailable):
+                    await self._link.call(lambda client: client.script_load(_STORE))
+            for (team_id, url, token, _, _, answer), stored in zip(batch, results, strict=True):
+                if stored == 1:
+                    self._remember(team_id, url, token, answer)
 
     async def before_write(self, team_id: str) -> None:
         write_id = secrets.token_hex(8)
