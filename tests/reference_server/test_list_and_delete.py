@@ -146,4 +146,7 @@ async def test_audit_trail_records_adds_batches_and_deletes_and_survives_deletio
     assert trail[0].at_ms == 1_763_460_000_000
     fingerprints = {r.key_fingerprint for r in trail}
     assert len(fingerprints) == 2
-    assert fingerprints == {key_fingerprint("key-team-a-primary"), key_fingerprint("key-team-a-secondary")}
+    assert fingerprints == {
+        key_fingerprint("key-team-a-primary"),
+        key_fingerprint("key-team-a-secondary"),
+    }
