@@ -48,13 +48,7 @@ PUBLIC_SUBMODULES = {
 }
 
 # imported module (or "package:name") -> who should fix it and how; shrink only.
-KNOWN_VIOLATIONS = {
-    "reference_server.app": "tests/contract_suite takes create_app, Settings and "
-    "normalize_linkedin_url from submodules; reference_server exports all three (owner of "
-    "tests/contract_suite: import them from reference_server)",
-    "reference_server.normalize": "as reference_server.app",
-    "reference_server.settings": "as reference_server.app",
-}
+KNOWN_VIOLATIONS = {}
 
 
 def exported(package: str) -> frozenset[str]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from reference_server.normalize import normalize_linkedin_url
+from reference_server import normalize_linkedin_url
 
 from .harness import KEY_A, KEY_B, RL_WINDOW_S, WINDOW_S, AppWrapper, reference_app
 from .killers import (

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dnc_kit.contract import LIST_LIMIT_MAX
-from reference_server.normalize import normalize_linkedin_url
+from reference_server import normalize_linkedin_url
 
 from .faults import (
     Fault,

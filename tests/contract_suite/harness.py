@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reference_server.app import create_app
-from reference_server.settings import Settings
+from reference_server import Settings, create_app
 from tests.processes import free_port
 
 # The checkout this file belongs to: tests and benchmarks run from a checkout, never a wheel.

@@ -179,9 +179,7 @@ def test_the_action_installs_the_suite_runs_it_and_publishes_a_passing_verdict(
 ) -> None:
     baseline = Path(runner.env["GITHUB_WORKSPACE"]) / "dnc-baseline.yaml"
     # Listed but not selected (-m): neither an expected failure nor stale.
-    baseline.write_text(
-        "expected-failures:\n  - list.total\n"
-    )
+    baseline.write_text("expected-failures:\n  - list.total\n")
     with serve() as base_url:
         run = runner.run(
             {
