@@ -15,10 +15,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from tests.processes import ServerProcess, start_server
 
 from dnc_kit import contract
 from dnc_kit.resources import DATA_DIR
+from tests.processes import ServerProcess, start_server
 
 pytestmark = pytest.mark.e2e
 
