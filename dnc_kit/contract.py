@@ -26,6 +26,7 @@ __all__ = [
     "LIST_LIMIT_MIN",
     "LIST_OFFSET_MAX",
     "OPERATION_BUCKETS",
+    "OPERATION_SCOPES",
     "URL_MAX_LENGTH",
     "component_schema",
 ]
@@ -73,6 +74,10 @@ def _per_bucket(field: str) -> dict[str, float]:
     return found
 
 
+# The scope a stored key needs per operation (`x-dnc-scope`, an extension beyond the seed pages).
+OPERATION_SCOPES: Final[Mapping[str, str]] = MappingProxyType(
+    {op_id: str(op["x-dnc-scope"]) for op_id, op in _OPERATIONS.items()}
+)
 BUCKET_LIMITS: Final[Mapping[str, int]] = MappingProxyType(
     {bucket: int(limit) for bucket, limit in _per_bucket("limit").items()}
 )

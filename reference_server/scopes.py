@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from dnc_kit import contract
+
 __all__ = [
     "ALL_SCOPES",
     "OPERATION_SCOPES",
@@ -23,14 +25,8 @@ __all__ = [
 SCOPES: tuple[str, ...] = ("read", "write", "delete")
 ALL_SCOPES: frozenset[str] = frozenset(SCOPES)
 
-# operationId -> the scope it needs (openapi.yaml `x-dnc-scope` on each operation).
-OPERATION_SCOPES: Mapping[str, str] = {
-    "checkDncStatus": "read",
-    "listDncEntries": "read",
-    "addDncEntry": "write",
-    "addDncEntriesBatch": "write",
-    "deleteDncEntry": "delete",
-}
+# operationId -> the scope it needs: openapi.yaml's `x-dnc-scope` on each operation.
+OPERATION_SCOPES: Mapping[str, str] = contract.OPERATION_SCOPES
 
 # The MCP server names the same scopes `dnc:read` … (issue 21); either spelling is accepted.
 _PREFIX = "dnc:"

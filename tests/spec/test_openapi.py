@@ -10,12 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from jsonschema import Draft202012Validator, FormatChecker
 from openapi_spec_validator import validate
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from dnc_kit.resources import FIXTURES_DIR, load_openapi
+from dnc_kit import contract
+from dnc_kit.resources import FIXTURES_DIR, OPENAPI_PATH, load_openapi
 
 # The checkout this file belongs to: tests and benchmarks run from a checkout, never a wheel.
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -99,6 +101,37 @@ def _schema_examples() -> Iterator[tuple[str, dict[str, Any], Any]]:
 def test_openapi_document_is_a_valid_openapi_3_1_document() -> None:
     assert SPEC["openapi"].startswith("3.1")
     validate(SPEC)
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML keeps the last of two equal keys without a word; the spec must have none."""
+
+
+def _unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    keys = [loader.construct_object(key) for key, _ in node.value]
+    repeated = sorted({str(k) for k in keys if keys.count(k) > 1})
+    assert not repeated, f"line {node.start_mark.line + 1}: repeated keys {repeated}"
+    return loader.construct_mapping(node)
+
+
+_UniqueKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+    _unique_mapping,
+)
+
+
+def test_no_mapping_in_the_spec_repeats_a_key() -> None:
+    yaml.load(OPENAPI_PATH.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
+
+
+def test_every_operation_names_the_scope_a_stored_key_needs() -> None:
+    assert dict(contract.OPERATION_SCOPES) == {
+        "checkDncStatus": "read",
+        "listDncEntries": "read",
+        "addDncEntry": "write",
+        "addDncEntriesBatch": "write",
+        "deleteDncEntry": "delete",
+    }
 
 
 def test_the_five_documented_operations_exist_with_their_stable_ids() -> None:
