@@ -69,29 +69,21 @@ KEY_A = "sk_live_inspector_team_a_51f0c2d9e8"
 KEY_B = "sk_live_inspector_team_b_a7c3e1b604"
 
 
-def test_the_official_conformance_suite_passes_with_only_the_listed_expected_failures(
-    tmp_path: Path,
-) -> None:
-    node = ensure_node_tools()
+def run_conformance_suite(
+    tmp_path: Path, node: Path, suite: Path, *options: str | Path
+) -> subprocess.CompletedProcess[str]:
+    """One run of an official conformance suite against a token-protected `dnc mcp`.
+
+    The suite cannot send a header, and the server serves only callers with its bearer: a
+    loopback proxy adds it (Host and Origin pass through for the rebinding scenario).
+    """
     token = "conformance-run-bearer-0123456789abcdef"
-    # The suite cannot send a header, and the server serves only callers with its bearer:
-    # a loopback proxy adds it (Host and Origin pass through for the rebinding scenario).
     with (
         http_server(tmp_path, ["--no-delete"], {"DNC_MCP_TOKEN": token}) as server,
         bearer_proxy(server.url, token) as proxied_url,
     ):
-        completed = subprocess.run(
-            [
-                node,
-                CONFORMANCE,
-                "server",
-                "--url",
-                proxied_url,
-                "--expected-failures",
-                BASELINE,
-                "-o",
-                tmp_path / "results",
-            ],
+        return subprocess.run(
+            [node, suite, "server", "--url", proxied_url, *options, "-o", tmp_path / "results"],
             cwd=REPO_ROOT,
             env=node22_env(server_env(tmp_path)),
             capture_output=True,
@@ -99,14 +91,21 @@ def test_the_official_conformance_suite_passes_with_only_the_listed_expected_fai
             timeout=300,
             check=False,
         )
+
+
+def passed_scenarios(stdout: str) -> set[str]:
+    return {line.split()[1].rstrip(":") for line in stdout.splitlines() if line.startswith("✓ ")}
+
+
+def test_the_official_conformance_suite_passes_with_only_the_listed_expected_failures(
+    tmp_path: Path,
+) -> None:
+    node = ensure_node_tools()
+    completed = run_conformance_suite(tmp_path, node, CONFORMANCE, "--expected-failures", BASELINE)
     output = completed.stdout + completed.stderr
     assert completed.returncode == 0, f"conformance suite failed against dnc mcp:\n{output}"
     assert "Baseline check passed" in output, output
-    passed = {
-        line.split()[1].rstrip(":")
-        for line in completed.stdout.splitlines()
-        if line.startswith("✓ ")
-    }
+    passed = passed_scenarios(completed.stdout)
     assert passed >= APPLY_TO_ANY_SERVER, f"missing passes: {APPLY_TO_ANY_SERVER - passed}"
 
 
@@ -128,40 +127,19 @@ def ensure_conformance_next() -> Path:
     return node
 
 
-def passed_scenarios(stdout: str) -> set[str]:
-    return {line.split()[1].rstrip(":") for line in stdout.splitlines() if line.startswith("✓ ")}
-
-
 def test_the_2026_07_28_conformance_requirements_pass_with_only_the_listed_expected_failures(
     tmp_path: Path,
 ) -> None:
     node = ensure_conformance_next()
-    token = "conformance-next-bearer-0123456789abcdef"
-    with (
-        http_server(tmp_path, ["--no-delete"], {"DNC_MCP_TOKEN": token}) as server,
-        bearer_proxy(server.url, token) as proxied_url,
-    ):
-        completed = subprocess.run(
-            [
-                node,
-                CONFORMANCE_NEXT,
-                "server",
-                "--url",
-                proxied_url,
-                "--requirements",
-                REQUIREMENTS_NEXT,
-                "--expected-failures",
-                BASELINE_NEXT,
-                "-o",
-                tmp_path / "results",
-            ],
-            cwd=REPO_ROOT,
-            env=node22_env(server_env(tmp_path)),
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
+    completed = run_conformance_suite(
+        tmp_path,
+        node,
+        CONFORMANCE_NEXT,
+        "--requirements",
+        REQUIREMENTS_NEXT,
+        "--expected-failures",
+        BASELINE_NEXT,
+    )
     output = completed.stdout + completed.stderr
     assert completed.returncode == 0, f"2026-07-28 conformance failed against dnc mcp:\n{output}"
     assert "Baseline check passed" in output, output
