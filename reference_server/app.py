@@ -177,6 +177,7 @@ def create_app(
         await backends.open()
         # Everything alive now lives as long as the app: out of the collector's full passes,
         # which would otherwise walk it on every one (a pause in the check's p99).
+        gc.collect()  # what is garbage now must not be frozen with the rest
         gc.freeze()
         where = "postgresql" if settings.database_url else str(settings.db_path)
         log_event("storage_open", db=where, backends=backends.describe())

@@ -33,6 +33,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import psycopg
+from psycopg import errors as pg_errors
 from psycopg import sql
 from psycopg.rows import TupleRow
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
@@ -64,6 +65,7 @@ from reference_server.storage.postgres_sql import (
     LIST_KEYS,
     OWNER_CONTEXT,
     REVOKE_KEY,
+    TEAM_BATCH_LOCK,
     TEAM_CONTEXT,
     TEAM_SIZE,
 )
@@ -80,6 +82,8 @@ Rows = list[TupleRow]
 
 WAIT_S = 1.0
 COOL_DOWN_S = 1.0
+# A unit of work that PostgreSQL rolled back for a deadlock runs at most this often in all.
+ROLLBACK_ATTEMPTS = 3
 RECONNECT_S = 2.0
 # Broken connections are replaced; a failed attempt gives up after RECONNECT_S so the pool
 # grows again on demand once PostgreSQL is back, instead of backing off for minutes.
@@ -131,21 +135,32 @@ class PostgresStorage:
             raise RuntimeError("storage is not open")
         if time.monotonic() < self._down_until:
             raise ServiceUnavailable("postgresql")
-        try:
-            async with self._pool.connection() as conn:
-                if context is None:
-                    result = await work(conn)
-                else:
-                    async with conn.pipeline(), conn.transaction():
-                        await conn.execute(context, (param,) if param is not None else None)
-                        result = await work(conn)
-        except psycopg.OperationalError as error:
-            self._trip(error)
-            raise ServiceUnavailable("postgresql") from None
+        for attempt in range(1, ROLLBACK_ATTEMPTS + 1):
+            try:
+                result = await self._attempt(context, param, work)
+                break
+            except pg_errors.TransactionRollback:
+                # A deadlock or serialization failure rolled this unit of work back whole: it
+                # is one caller's bad luck, not an outage, so it never trips the breaker that
+                # would refuse every team; the whole transaction is safe to run again.
+                if attempt == ROLLBACK_ATTEMPTS:
+                    raise ServiceUnavailable("postgresql") from None
+            except psycopg.OperationalError as error:
+                self._trip(error)
+                raise ServiceUnavailable("postgresql") from None
         if self.failures:
             log_event("postgresql_recovered", after_failures=self.failures)
             self.failures = 0
         return result
+
+    async def _attempt(self, context: str | None, param: str | None, work: Work[T]) -> T:
+        assert self._pool is not None
+        async with self._pool.connection() as conn:
+            if context is None:
+                return await work(conn)
+            async with conn.pipeline(), conn.transaction():
+                await conn.execute(context, (param,) if param is not None else None)
+                return await work(conn)
 
     def _trip(self, error: BaseException) -> None:
         self._down_until = time.monotonic() + COOL_DOWN_S
@@ -207,6 +222,9 @@ class PostgresStorage:
         fresh = {url: new_entry_id() for url in dict.fromkeys(urls)}
 
         async def work(conn: Conn) -> set[str]:
+            # One team's batches run one at a time: two batches listing shared URLs in other
+            # orders would otherwise wait on each other's rows and deadlock.
+            await conn.execute(TEAM_BATCH_LOCK, (team_id,))
             cursor = await conn.execute(
                 ADD_MANY, (team_id, now_ms, list(fresh.values()), list(fresh))
             )

@@ -34,6 +34,8 @@ ADD = (
     "ON CONFLICT (team_id, url) DO NOTHING RETURNING seq"
 )
 # One statement for the whole batch; ORDER BY keeps `seq` in input order (list ties).
+# Held to the end of the transaction; the key is the team, hashed into the advisory-lock space.
+TEAM_BATCH_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('dnc-batch:' || %s, 0))"
 ADD_MANY = """
 INSERT INTO entries (id, team_id, url, created_ms)
 SELECT i.id, %s, i.url, %s
