@@ -13,6 +13,7 @@ import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import anyio
 from mcp.server import MCPServer
@@ -87,8 +88,23 @@ def open_grant_store(config: McpConfig) -> GrantStore:
 
 
 def hosted(config: McpConfig) -> bool:
-    """Whether approval links reach people off this machine: the approver must sign in."""
-    return config.transport != "stdio" and (config.multi_tenant or not is_loopback(config.host))
+    """Whether approval links reach people off this machine: the approver must sign in.
+
+    A loopback bind is not enough to tell: behind a reverse proxy on the same machine, a public
+    URL or an allowed host name that is not loopback means the page is served to the world.
+    """
+    if config.transport == "stdio":
+        return False
+    public_host = urlsplit(config.public_url).hostname if config.public_url else None
+    names = [config.host, *config.allowed_hosts, *([public_host] if public_host else [])]
+    return config.multi_tenant or not all(is_loopback(_host_only(name)) for name in names)
+
+
+def _host_only(name: str) -> str:
+    """`mcp.example.com:443` -> `mcp.example.com`; `[::1]:8000` -> `::1` (allowed-host form)."""
+    if name.startswith("["):
+        return name[1 : name.index("]")] if "]" in name else name
+    return name.rsplit(":", 1)[0] if name.count(":") == 1 else name
 
 
 def member_check(factory: ApiFactory) -> MemberCheck:

@@ -96,23 +96,29 @@ class SignIn:
     # ---- attempts ------------------------------------------------------------------------------
 
     def blocked(self, approval_id: str, client: str) -> bool:
-        """Whether this approval, or this client address, has failed too often lately."""
+        """Whether this client address has failed too often lately, here or on any approval.
+
+        Failures count per (approval, address) and per address, never per approval alone: a
+        stranger holding the link must not be able to lock the real approver out.
+        """
         now = self._clock()
         return any(
-            len(self._recent(name, now)) >= MAX_FAILURES
-            for name in (f"approval:{approval_id}", f"client:{client}")
+            len(self._recent(name, now)) >= MAX_FAILURES for name in _counters(approval_id, client)
         )
 
     async def attempt(self, key: str, approval: Approval, client: str) -> ApproverSession | None:
         """A session when `key` proves membership of the entry's team; None (counted) if not."""
-        approver = await self._check_member(key, approval) if _plausible(key) else None
-        if approver is None and self.oauth is not None and self.oauth.claims(key):
+        approver: str | None = None
+        if self.oauth is not None and self.oauth.claims(key):
+            # An OAuth token is never sent upstream as if it were a key: only its grant's key is.
             grant = await self.oauth.verify(key)
             if grant is not None and DELETE_SCOPE in grant.scopes:
                 approver = await self._check_member(grant.upstream_key, approval)
+        elif _plausible(key):
+            approver = await self._check_member(key, approval)
         if approver is None:
             now = self._clock()
-            for name in (f"approval:{approval.id}", f"client:{client}"):
+            for name in _counters(approval.id, client):
                 self._recent(name, now).append(now)
             return None
         expires = int(min(self._clock() + self._ttl_s, approval.expires_at))
@@ -172,3 +178,7 @@ def _unb64(text: str) -> bytes:
         return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (ValueError, TypeError) as error:
         raise ValueError("not base64") from error
+
+
+def _counters(approval_id: str, client: str) -> tuple[str, str]:
+    return (f"approval:{approval_id}:client:{client}", f"client:{client}")

@@ -295,6 +295,24 @@ async def test_a_cookie_cannot_be_forged_or_moved_to_another_approval() -> None:
     assert sign_in.session_from(value, pending.id) is None  # short-lived
 
 
+async def test_a_stranger_with_the_link_cannot_lock_the_real_approver_out() -> None:
+    clock = FrozenClock()
+    sent_upstream: list[str] = []
+
+    async def member(key: str, approval: Approval) -> str | None:
+        sent_upstream.append(key)
+        return "key_member" if key == "right" else None
+
+    sign_in = SignIn(check_member=member, clock=clock, secret="s" * 40)
+    pending = await _approval_for_cookie_tests(clock)
+    for n in range(MAX_FAILURES):
+        assert await sign_in.attempt(f"sk_guess_{n:04d}", pending, "203.0.113.9") is None
+    assert sign_in.blocked(pending.id, "203.0.113.9")
+    assert not sign_in.blocked(pending.id, "198.51.100.7")
+    assert await sign_in.attempt("right", pending, "198.51.100.7") is not None
+    assert "right" in sent_upstream
+
+
 async def _approval_for_cookie_tests(clock: FrozenClock) -> Approval:
     return new_approval(
         entry_id="dnc_abc",
@@ -315,6 +333,28 @@ async def _approval_for_cookie_tests(clock: FrozenClock) -> Approval:
         ({"transport": "streamable-http", "api_key": None}, True),  # many teams
         ({"transport": "streamable-http", "api_key": "k", "host": "0.0.0.0"}, True),
         ({"transport": "streamable-http", "api_key": "k", "host": "::1"}, False),
+        # One team on loopback behind a reverse proxy that serves it to the world.
+        (
+            {
+                "transport": "streamable-http",
+                "api_key": "k",
+                "public_url": "https://mcp.example.com",
+            },
+            True,
+        ),
+        (
+            {"transport": "streamable-http", "api_key": "k", "allowed_hosts": ("mcp.example.com",)},
+            True,
+        ),
+        (
+            {
+                "transport": "streamable-http",
+                "api_key": "k",
+                "public_url": "http://127.0.0.1:8000",
+                "allowed_hosts": ("localhost:8000", "127.0.0.1:8000", "[::1]:8000"),
+            },
+            False,
+        ),
     ],
 )
 def test_the_approver_signs_in_exactly_on_hosted_servers(
