@@ -65,6 +65,13 @@ CODE_TTL_S: Final = 300.0
 ACCESS_TTL_S: Final = 900.0
 REFRESH_TTL_S: Final = 30 * 24 * 3600.0
 CONSENT_TTL_S: Final = 600.0  # a consent page left open this long must be started again
+# Open registration must not let strangers fill the store: a client that never gets a code is
+# forgotten after a day (its first code exchange keeps it as long as its refresh tokens), and
+# what it may register is bounded.
+UNUSED_CLIENT_TTL_S: Final = 24 * 3600.0
+MAX_CLIENT_NAME_CHARS: Final = 200
+MAX_REDIRECT_URIS: Final = 10
+MAX_REDIRECT_URI_CHARS: Final = 2000
 USED_MARK_TTL_S: Final = REFRESH_TTL_S  # how long a used code or refresh token is remembered
 logger = logging.getLogger("mcp_server")
 
@@ -126,19 +133,37 @@ class DncOAuthProvider:
     async def register_client(self, client_info: OAuthClientInformationFull) -> None:
         if client_info.client_id is None:
             raise RegistrationError("invalid_client_metadata", "no client id was assigned")
-        for uri in client_info.redirect_uris or []:
+        if len(client_info.client_name or "") > MAX_CLIENT_NAME_CHARS:
+            raise RegistrationError(
+                "invalid_client_metadata",
+                f"client_name is limited to {MAX_CLIENT_NAME_CHARS} characters",
+            )
+        uris = client_info.redirect_uris or []
+        if len(uris) > MAX_REDIRECT_URIS or any(
+            len(str(uri)) > MAX_REDIRECT_URI_CHARS for uri in uris
+        ):
+            raise RegistrationError(
+                "invalid_redirect_uri",
+                f"at most {MAX_REDIRECT_URIS} redirect URIs of {MAX_REDIRECT_URI_CHARS} characters",
+            )
+        for uri in uris:
             if uri.scheme == "http" and uri.host not in ("localhost", "127.0.0.1", "[::1]"):
                 raise RegistrationError(
                     "invalid_redirect_uri", "an http redirect URI must be on loopback; use https"
                 )
-        await self._keep_client(client_info)
+        await self._keep_client(client_info, UNUSED_CLIENT_TTL_S)
 
-    async def _keep_client(self, client: OAuthClientInformationFull) -> None:
-        """A client is kept as long as a refresh token of it may live: open registration
-        cannot fill the store for good, and a client in use never expires."""
+    async def _keep_client(
+        self, client: OAuthClientInformationFull, ttl_s: float | None = None
+    ) -> None:
+        """A client in use is kept as long as a refresh token of it may live; a new one only a
+        day, until its first code exchange: open registration cannot fill the store."""
         assert client.client_id is not None
         await self.store.put(
-            "client", client.client_id, client.model_dump(mode="json"), self._refresh_ttl_s
+            "client",
+            client.client_id,
+            client.model_dump(mode="json"),
+            self._refresh_ttl_s if ttl_s is None else ttl_s,
         )
 
     # ---- the authorization request and the person's answer ----------------------------------

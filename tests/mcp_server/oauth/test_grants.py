@@ -14,7 +14,7 @@ from mcp_server.oauth import RedisGrantStore, token_digest
 
 from .flow import Flow, pkce
 from .hosting import KEY_A, oauth_server
-from .person import Person
+from .person import REDIRECT_URI, Person
 
 pytestmark = pytest.mark.anyio
 
@@ -157,3 +157,22 @@ async def test_a_token_of_another_server_sharing_the_store_is_refused_and_so_is_
     assert at_one.status_code == 200
     assert at_two.status_code == 401
     assert expired.status_code == 401
+
+
+async def test_registration_is_bounded_so_strangers_cannot_fill_the_store(tmp_path: Path) -> None:
+    async with oauth_server(tmp_path) as hosting, httpx.AsyncClient() as http:
+        register = f"{hosting.base_url}/register"
+        base = {"grant_types": ["authorization_code"], "token_endpoint_auth_method": "none"}
+        huge_name = await http.post(
+            register,
+            json={**base, "client_name": "x" * 1_000_000, "redirect_uris": [REDIRECT_URI]},
+        )
+        many_uris = await http.post(
+            register,
+            json={**base, "redirect_uris": [f"{REDIRECT_URI}/{n}" for n in range(50)]},
+        )
+        fine = await Flow(http, hosting.base_url).register()
+    assert huge_name.status_code == 400
+    assert "client_name" in huge_name.text
+    assert many_uris.status_code == 400
+    assert fine["client_id"]
