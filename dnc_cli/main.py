@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Final, NoReturn
 
@@ -22,6 +22,7 @@ from dnc_cli.errors import (
     EXIT_BROKEN_PIPE,
     EXIT_INTERRUPTED,
     EXIT_REFUSED,
+    EXIT_UNAVAILABLE,
     EXIT_USAGE,
     CliError,
     UsageError,
@@ -137,25 +138,61 @@ def _run(command: str, quiet: bool, body: Body, *, bulk_share: float = DEFAULT_B
 
     try:
         return anyio.run(main)
-    except UsageError as error:
+    except SystemExit:
+        raise
+    except BaseException as raised:  # the one boundary: every failure gets a documented code
+        return _failed(_cause(raised), report, where)
+
+
+def _cause(raised: BaseException) -> BaseException:
+    """The one exception to answer for: a task group raises its tasks' errors as a group, and
+    Ctrl-C or a closed pipe anywhere in it decides the exit code before any other error."""
+    if not isinstance(raised, BaseExceptionGroup):
+        return raised
+    leaves = list(_leaves(raised))
+    for kind in (KeyboardInterrupt, BrokenPipeError, DncError, CliError):
+        if found := [leaf for leaf in leaves if isinstance(leaf, kind)]:
+            return found[0]
+    return leaves[0] if leaves else raised
+
+
+def _leaves(group: BaseExceptionGroup[BaseException]) -> Iterator[BaseException]:
+    for error in group.exceptions:
+        if isinstance(error, BaseExceptionGroup):
+            yield from _leaves(error)
+        else:
+            yield error
+
+
+def _failed(error: BaseException, report: Reporter, where: str) -> int:
+    """One line on stderr and the documented exit code; never 1, which `dnc check URL` uses
+    for "not on the list" (safe to contact)."""
+    if isinstance(error, UsageError):
         report.error(str(error))
         return EXIT_USAGE
-    except DncError as error:
+    if isinstance(error, DncError):
         report.error(explain(error, where))
         return exit_code(error)
-    except CliError as error:
+    if isinstance(error, CliError):
         report.error(str(error))
         return EXIT_REFUSED
-    except KeyboardInterrupt:
+    if isinstance(error, KeyboardInterrupt):
         report.error("interrupted")
         return EXIT_INTERRUPTED
-    except BrokenPipeError:
+    if isinstance(error, BrokenPipeError):
         # The reader went away (`dnc list | head`): stop quietly, and keep Python from
         # complaining when it flushes stdout at exit.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
         return EXIT_BROKEN_PIPE
+    # A failure nobody foresaw: the outcome is unknown. Only its type is shown, as a message
+    # might carry a URL with credentials or a header.
+    report.error(
+        f"unexpected failure ({type(error).__name__}); nothing is known about the outcome,"
+        " so treat it as not done (and a checked URL as do-not-contact)"
+    )
+    return EXIT_UNAVAILABLE
 
 
 def add(argv: Sequence[str]) -> int:

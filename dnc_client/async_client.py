@@ -29,7 +29,7 @@ from dnc_client.bulk import (
     add_many_plan,
     check_many_plan,
 )
-from dnc_client.errors import DncError, ends_bulk_run, unsendable
+from dnc_client.errors import DncError, ends_bulk_run, unreadable, unsendable
 from dnc_client.models import BatchResult, CheckResult, DncEntry, ListPage
 from dnc_client.operations import Operation
 from dnc_client.pacing import AsyncPacer, Clock, PacingState, PacingTimeout, Sleep
@@ -282,6 +282,8 @@ class AsyncDncClient:
                     step = plan.throw(exc)
                 except httpx.InvalidURL as exc:  # e.g. a 70,000-character URL in a query
                     raise unsendable(exc) from None
+                except httpx.HTTPError as exc:  # the rest of httpx's tree, e.g. DecodingError
+                    raise unreadable(exc) from None
                 else:
                     step = plan.send(result)
         except StopIteration as done:

@@ -42,6 +42,7 @@ __all__ = [
     "RateLimitError",
     "ends_bulk_run",
     "error_from_response",
+    "unreadable",
     "unsendable",
 ]
 
@@ -121,6 +122,13 @@ def unsendable(error: Exception) -> InvalidUrlError:
     """A request that cannot even be written (a URL too long for a query string): answered as
     the API would answer an invalid URL, so a bulk run reports that row and goes on."""
     return InvalidUrlError(400, "invalid_url", f"the URL cannot be sent ({error})")
+
+
+def unreadable(error: Exception) -> DncConnectionError:
+    """Any other failure of httpx (a body that does not decode as its content-encoding says,
+    too many redirects): no usable answer, so the outcome is unknown, never "not listed"."""
+    # Only the type: httpx messages may carry a redirect's URL.
+    return DncConnectionError(f"{type(error).__name__}: the answer could not be read")
 
 
 def ends_bulk_run(error: DncError) -> bool:
