@@ -5,7 +5,8 @@ byte-order mark, or `--encoding` (e.g. cp1252 for an old Excel export). A first 
 already looks like a profile URL makes the file a plain list: every line is one URL, commas
 and all (Sales Navigator URLs have them). Otherwise the first line is a header and the
 delimiter is `,`, `;` (European Excel) or tab, whichever the header uses most outside quotes,
-unless `--delimiter` says; quoted fields may hold delimiters and line breaks. The URL column
+unless `--delimiter` says; quoted fields may hold delimiters and line breaks. A header with
+none of them is a one-column file: every line is one value, commas and all. The URL column
 is `--column`, else the first of `DEFAULT_COLUMNS`, else the only column there is.
 
 Writing (`Table.to_csv`): every column and row in input order, the CLI's columns appended (or
@@ -134,8 +135,8 @@ def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[str, str, bo
         ) from None
 
 
-def _sniff(line: str) -> str:
-    """The delimiter the header line uses most outside quotes (`,` if none)."""
+def _sniff(line: str) -> str | None:
+    """The delimiter the header line uses most outside quotes (None if it has none)."""
     counts = dict.fromkeys((",", ";", "\t"), 0)
     quoted = False
     for char in line:
@@ -144,7 +145,7 @@ def _sniff(line: str) -> str:
         elif not quoted and char in counts:
             counts[char] += 1
     best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
+    return best if counts[best] else None
 
 
 def read_table(
@@ -167,10 +168,15 @@ def read_table(
             newline=newline,
         )
     used = delimiter or _sniff(lines[0])
-    try:
-        rows = [row for row in csv.reader(io.StringIO(text), delimiter=used) if any(row)]
-    except csv.Error as error:
-        raise UsageError(f"{path}: not a readable CSV file ({error})") from None
+    if used is None:
+        # A one-column file: its cells may hold unquoted commas (Sales Navigator URLs), so
+        # each line is one value, as in a plain list.
+        used, rows = ",", [[_unquoted(line)] for line in lines]
+    else:
+        try:
+            rows = [row for row in csv.reader(io.StringIO(text), delimiter=used) if any(row)]
+        except csv.Error as error:
+            raise UsageError(f"{path}: not a readable CSV file ({error})") from None
     names = [cell.strip().lower() for cell in rows[0]]
     if column is not None:
         wanted = column.strip().lower()

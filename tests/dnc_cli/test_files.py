@@ -76,6 +76,29 @@ def test_a_plain_list_keeps_urls_with_commas_and_quoted_lines_whole(
     assert ran.code == 1
 
 
+def test_a_one_column_file_with_a_header_keeps_urls_with_commas_whole(
+    dnc: Dnc, listed: None, tmp_path: Path
+) -> None:
+    source = tmp_path / "one-column.csv"
+    source.write_text(
+        "linkedin_url\n"
+        "https://www.linkedin.com/sales/lead/ACwAAAB1,NAME_SEARCH,x1\n"
+        "https://www.linkedin.com/in/alan-turing/\n"
+    )
+    ran = dnc("check", "--file", str(source), "--json")
+    rows = [json.loads(line) for line in ran.out.splitlines()]
+    assert [list(row)[:2] for row in rows] == [["linkedin_url", "dnc_on_list"]] * 2
+    assert [row["linkedin_url"] for row in rows] == [
+        "https://www.linkedin.com/sales/lead/ACwAAAB1,NAME_SEARCH,x1",
+        "https://www.linkedin.com/in/alan-turing/",
+    ]
+    assert rows[1]["dnc_on_list"] == "true"
+    out = tmp_path / "out.csv"
+    assert dnc("check", "--file", str(source), "-o", str(out)).code == 1  # row 1: not a profile
+    written = out.read_text().splitlines()[1]
+    assert written.startswith('"https://www.linkedin.com/sales/lead/ACwAAAB1,NAME_SEARCH,x1",,')
+
+
 def test_another_encoding_is_read_when_named_and_written_back_in_it(
     dnc: Dnc, listed: None, tmp_path: Path
 ) -> None:
