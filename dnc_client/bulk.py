@@ -324,11 +324,24 @@ def _outcome(
         return CheckOutcome(url=url, on_list=None, error=TOO_LONG_ERROR)
     if spelling is not None and spelling.shape in confirmed:
         key = spelling.key  # the deployment answered this shape like its documented form
-    if key is not None and key in found:
-        entry = found[key]
+    # A username listed in its documented form is listed, whatever the deployment answers
+    # for this spelling of it: a shape it does not normalize must not hide a listed person.
+    documented = spelling.key if spelling is not None else key
+    if documented is not None and documented in found:
+        entry = found[documented]
         return CheckOutcome(url=url, on_list=True, entry=entry, normalized_url=entry.url)
     if key is not None and complete:
         return CheckOutcome(url=url, on_list=False, normalized_url=key)
+    if spelling is not None:
+        recheck = answers.get(spelling.key)  # a probe's documented form, when it was checked
+        if isinstance(recheck, CheckResult) and recheck.on_list:
+            listed = recheck.entry
+            return CheckOutcome(
+                url=url,
+                on_list=True,
+                entry=listed,
+                normalized_url=listed.url if listed is not None else spelling.key,
+            )
     answer = answers[key if key is not None else url]
     if isinstance(answer, DncError):
         return CheckOutcome(url=url, on_list=None, normalized_url=key, error=error_text(answer))

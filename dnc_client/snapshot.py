@@ -89,6 +89,10 @@ class SnapshotReader:
         self._next: PageRead | None = PageRead(0, page_size)
         self._in_head = False
         self._head_reads = 0
+        # A server may serve fewer entries per page than it echoes as its limit, so a short
+        # page is only taken as the end once the page after it holds nothing unseen.
+        self._cap: int | None = None  # entries per page the server was seen to serve at most
+        self._confirm: tuple[PageRead, list[DncEntry], bool] | None = None  # short page, first?
 
     # ---- what the driver asks -----------------------------------------------------------
 
@@ -115,8 +119,10 @@ class SnapshotReader:
             raise RuntimeError("the snapshot is complete; nothing was asked for")
         self.reads += 1
         entries = list({entry.id: entry for entry in page.entries}.values())
-        # A server may serve fewer than asked per page; only a short page ends the list.
-        full = len(entries) >= min(read.limit, page.limit)
+        if self._confirm is not None:
+            return self._feed_confirmation(entries)
+        served = min(read.limit, page.limit, self._cap or read.limit)
+        full = len(entries) >= served
         if self._in_head:
             return self._feed_head(read, entries, full)
         if not self._body:
@@ -128,7 +134,7 @@ class SnapshotReader:
     def _feed_first(self, entries: list[DncEntry], full: bool) -> list[DncEntry]:
         self._append(entries)
         if not full:
-            self._next = None  # one read: the snapshot is that instant's list
+            self._await_end(PageRead(0, self.page_size), entries, first=True)
         else:
             self._next = self._after(0, entries)
         return entries
@@ -144,7 +150,7 @@ class SnapshotReader:
         if full:
             self._next = self._after(read.offset, entries)
         else:
-            self._start_head()
+            self._await_end(read, entries, first=False)
         return [*added, *fresh]
 
     def _realign(self, read: PageRead, entries: list[DncEntry], full: bool) -> list[DncEntry]:
@@ -167,7 +173,9 @@ class SnapshotReader:
                 "the list changed beyond repair while it was read (no known entry on page 1)"
             )
         # Deletes moved our last entry up, past this page's start: read further back.
-        self._repair(PageRead(max(0, read.offset - (self.page_size - self.overlap)), read.limit))
+        served = self._cap or self.page_size
+        step = max(1, served - min(self.overlap, served // 2))
+        self._repair(PageRead(max(0, read.offset - step), read.limit))
         return []
 
     def _feed_head(self, read: PageRead, entries: list[DncEntry], full: bool) -> list[DncEntry]:
@@ -187,6 +195,29 @@ class SnapshotReader:
         else:
             self._next = self._after(read.offset, entries)
         return added
+
+    def _await_end(self, read: PageRead, entries: list[DncEntry], *, first: bool) -> None:
+        """A short page: read right after it before believing the list ends there."""
+        self._confirm = (read, entries, first)
+        self._next = PageRead(read.offset + len(entries), self.page_size)
+
+    def _feed_confirmation(self, entries: list[DncEntry]) -> list[DncEntry]:
+        assert self._confirm is not None
+        read, short, first = self._confirm
+        self._confirm = None
+        if all(e.id in self._position or e.id in self._added for e in entries):
+            # Nothing unseen after the short page (an add shifts seen entries here, a
+            # delete empties it): the short page was the end.
+            if first:
+                self._next = None  # one page: the snapshot is that instant's list
+            else:
+                self._start_head()
+            return []
+        # More entries follow: the server serves at most this many per page, whatever it
+        # echoes. They are read again from an overlapping page, so that page can be aligned.
+        self._cap = len(short)
+        self._next = self._after(read.offset, short)
+        return []
 
     # ---- bookkeeping ----------------------------------------------------------------------
 
@@ -214,8 +245,14 @@ class SnapshotReader:
         return fresh
 
     def _after(self, offset: int, entries: list[DncEntry]) -> PageRead:
-        """The page that starts `overlap` entries before the end of this one."""
-        start = offset + len(entries) - self.overlap
+        """The page that starts `overlap` entries before the end of this one, the overlap
+        bounded by the page so that a server serving small pages still moves forward."""
+        overlap = min(self.overlap, max(1, len(entries) // 2))
+        start = offset + len(entries) - overlap
+        if start <= offset:
+            raise InconsistentSnapshotError(
+                "the server serves too few entries per page to read the list consistently"
+            )
         if start > LIST_OFFSET_MAX:
             raise InconsistentSnapshotError("the list is longer than the API can page through")
         return PageRead(max(0, start), self.page_size)

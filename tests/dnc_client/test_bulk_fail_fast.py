@@ -165,5 +165,6 @@ async def test_a_single_check_during_a_bulk_run_is_answered_at_once() -> None:
                 outcomes = await api.check_many(
                     [f"https://m.linkedin.com/in/person-{n:05d}" for n in range(20)]
                 )
-    assert all(o.on_list is None for o in outcomes)
+    # the 5 listed usernames are listed whatever the deployment says of their spelling
+    assert [o.on_list for o in outcomes] == [True] * 5 + [None] * 15
     assert waited[0] < 0.5

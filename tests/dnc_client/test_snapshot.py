@@ -77,11 +77,11 @@ def ids(entries: list[DncEntry]) -> list[str]:
     return [e.id for e in entries]
 
 
-def test_a_list_that_fits_one_page_costs_one_read() -> None:
+def test_a_list_that_fits_one_page_costs_that_read_and_one_proving_nothing_follows() -> None:
     server = ShiftingList.of(7)
     reader = SnapshotReader(page_size=10, overlap=3)
     assert ids(read_all(server, reader)) == ids(server.entries)
-    assert reader.reads == 1
+    assert reader.reads == 2
 
 
 def test_an_empty_list_is_an_empty_snapshot() -> None:
@@ -93,7 +93,7 @@ def test_an_unchanged_list_is_read_in_order_with_overlapping_pages_and_one_head_
     server = ShiftingList.of(44)
     reader = SnapshotReader(page_size=10, overlap=3)
     assert ids(read_all(server, reader)) == ids(server.entries)
-    assert reader.reads == 7  # offsets 0, 7, 14, 21, 28, 35 (short) and the head again
+    assert reader.reads == 8  # offsets 0, 7, 14, 21, 28, 35 (short), 44 (empty), the head
 
 
 def test_a_delete_before_the_offset_would_make_naive_paging_skip_an_entry() -> None:
