@@ -13,6 +13,9 @@ overlap by `overlap` entries and each new page is re-aligned on entries already 
   otherwise it steps back until it finds an anchor again (`max_repairs` times at most);
 - seen entries must come back in the order first read (ties in creation time may be in any
   order, but a stable one); if not, the reader cannot prove it skipped nothing and raises;
+- a short page ends the list only once the page right after it holds nothing unseen: a
+  server may serve fewer entries per page than the limit it echoes (one extra read);
+- the overlap is bounded by half the page actually served, so small pages still advance;
 - after the last page the head is read again until a known entry, to catch entries added
   while the reader paged.
 
