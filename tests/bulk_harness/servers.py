@@ -186,3 +186,18 @@ def seed_over_http(base_url: str, urls: list[str]) -> None:
             chunk = urls[start : start + 1000]
             answer = http.post("/dnc/batch", json={"entries": [{"url": u} for u in chunk]})
             assert answer.status_code == 201, answer.text
+
+
+async def corrupt_gzip(scope: Scope, receive: Receive, send: Send) -> None:
+    """A server whose every answer claims gzip but is not: httpx cannot read it."""
+    if scope["type"] == "lifespan":
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            else:
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+    headers = [(b"content-type", b"application/json"), (b"content-encoding", b"gzip")]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": b"this is not gzip"})

@@ -6,32 +6,17 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterator
 
 import pytest
-from starlette.types import Receive, Scope, Send
 
 from dnc_cli.config import CliConfig
 from dnc_cli.errors import EXIT_INTERRUPTED, EXIT_UNAVAILABLE
 from dnc_cli.main import _run
 from dnc_cli.progress import Reporter
 from dnc_client import AsyncDncClient, DncConnectionError
-from tests.bulk_harness.servers import serve_in_thread
+from tests.bulk_harness.servers import corrupt_gzip, serve_in_thread
 
 from .conftest import Dnc
 
 KEY = "sk_test_unknown_outcome_0001"
-
-
-async def corrupt_gzip(scope: Scope, receive: Receive, send: Send) -> None:
-    if scope["type"] == "lifespan":
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-            else:
-                await send({"type": "lifespan.shutdown.complete"})
-                return
-    headers = [(b"content-type", b"application/json"), (b"content-encoding", b"gzip")]
-    await send({"type": "http.response.start", "status": 200, "headers": headers})
-    await send({"type": "http.response.body", "body": b"this is not gzip"})
 
 
 @pytest.fixture

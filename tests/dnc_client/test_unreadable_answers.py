@@ -6,26 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from starlette.types import Receive, Scope, Send
 
 from dnc_client import AsyncDncClient, DncClient, DncConnectionError
-from tests.bulk_harness.servers import serve_in_thread
+from tests.bulk_harness.servers import corrupt_gzip, serve_in_thread
 
 KEY = "sk_test_unreadable_answers_01"
-
-
-async def corrupt_gzip(scope: Scope, receive: Receive, send: Send) -> None:
-    if scope["type"] == "lifespan":
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-            else:
-                await send({"type": "lifespan.shutdown.complete"})
-                return
-    headers = [(b"content-type", b"application/json"), (b"content-encoding", b"gzip")]
-    await send({"type": "http.response.start", "status": 200, "headers": headers})
-    await send({"type": "http.response.body", "body": b"this is not gzip"})
 
 
 @pytest.fixture(scope="module")
