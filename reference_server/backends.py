@@ -18,6 +18,7 @@ from reference_server.ratelimit_redis import RedisRateLimiter
 from reference_server.redis_link import RedisLink
 from reference_server.settings import Settings
 from reference_server.storage import SqliteStorage, Storage
+from reference_server.team_mirror import TeamMirror
 
 __all__ = ["Backends", "build_backends"]
 
@@ -79,4 +80,5 @@ def build_backends(settings: Settings, storage: Storage | None = None) -> Backen
     link = RedisLink(settings.redis_url)
     limiter = RedisRateLimiter(link, settings.rate_limits, settings.rate_window_s, local_limiter)
     cache = RedisCheckCache(link, settings.cache_ttl_s)
-    return Backends(store, limiter, cache, link, RedisCheckGate(link, limiter, cache))
+    mirror = TeamMirror(store.team_entries, cache.still_current, settings.cache_ttl_s)
+    return Backends(store, limiter, cache, link, RedisCheckGate(link, limiter, cache, mirror))

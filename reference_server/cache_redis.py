@@ -78,18 +78,25 @@ _NOW_US = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 """
-# KEYS[1] generation key, KEYS[2] in-flight writes; ARGV expected generation, answer key,
-# value, ttl ms.
-_STORE = (
+# KEYS[1] generation key, KEYS[2] in-flight writes; ARGV[1] expected generation. Returns 0
+# unless the team is still at that generation with no write in flight.
+_STILL_CURRENT = (
     _NOW_US
     + """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 if redis.call('ZCARD', KEYS[2]) > 0 then return 0 end
+"""
+)
+# The same keys and ARGV[1]; ARGV[2] answer key, ARGV[3] value, ARGV[4] ttl ms.
+_STORE = (
+    _STILL_CURRENT
+    + """
 redis.call('SET', ARGV[2], ARGV[3], 'PX', ARGV[4])
 return 1
 """
 )
+_IS_CURRENT = _STILL_CURRENT + "return 1\n"
 # KEYS[1] generation key, KEYS[2] in-flight writes; ARGV[1] write id, ARGV[2] mark in us.
 _BEGIN_WRITE = (
     ENSURE_GENERATION
@@ -219,6 +226,7 @@ class RedisCheckCache:
             for name, source in (
                 ("lookup", _LOOKUP),
                 ("store", _STORE),
+                ("current", _IS_CURRENT),
                 ("begin", _BEGIN_WRITE),
                 ("end", _END_WRITE),
             )
@@ -301,6 +309,13 @@ class RedisCheckCache:
             for (team_id, url, token, _, _, answer), stored in zip(batch, results, strict=True):
                 if stored == 1:
                     self._remember(team_id, url, token, answer)
+
+    async def still_current(self, team_id: str, generation: str) -> bool:
+        """True when the team is still at `generation` and no write of it is in flight: what
+        held since `generation` was read may then be kept (the rule `store` applies)."""
+        if team_id in self._pending:
+            return False
+        return bool(await self._script("current", team_id, generation))
 
     async def before_write(self, team_id: str) -> None:
         write_id = secrets.token_hex(8)

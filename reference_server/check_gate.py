@@ -10,6 +10,9 @@ both in memory.
 
 Outage (decision outage-redis): the gate behaves as the two calls did, a check admitted by the
 per-instance fallback window and answered from the database, nothing stored.
+
+With a `TeamMirror`, the generation sent is that of this instance's copy of the team's whole
+list when it holds one: a check of a small team, listed or not, is then that one call.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from reference_server.ratelimit import Decision, Limiter
 from reference_server.ratelimit_redis import WINDOW_ADMIT, RedisRateLimiter, decision
 from reference_server.redis_link import RedisLink, team_key
 from reference_server.storage import Entry
+from reference_server.team_mirror import TeamMirror
 
 __all__ = ["CheckGate", "LocalCheckGate", "RedisCheckGate"]
 
@@ -68,16 +72,29 @@ return {allowed, count, reset, now, generation, answer}
 
 
 class RedisCheckGate:
-    def __init__(self, link: RedisLink, limiter: RedisRateLimiter, cache: RedisCheckCache) -> None:
+    def __init__(
+        self,
+        link: RedisLink,
+        limiter: RedisRateLimiter,
+        cache: RedisCheckCache,
+        mirror: TeamMirror | None = None,
+    ) -> None:
         self._link = link
         self._limiter = limiter
         self._cache = cache
+        self._mirror = mirror
         self._script: Any = None
+
+    @property
+    def mirror(self) -> TeamMirror | None:
+        return self._mirror
 
     async def open(self) -> None:
         self._script = self._link.script(_ADMIT_AND_LOOKUP)
 
     async def close(self) -> None:
+        if self._mirror is not None:
+            await self._mirror.close()
         self._script = None
 
     async def admit_and_lookup(self, team_id: str, bucket: str, url: str | None) -> Lookup:
@@ -85,7 +102,10 @@ class RedisCheckGate:
         cache = self._cache
         lookup = url is not None and cache.enabled
         keys = [team_key(team_id, "rl", bucket), team_key(team_id, "gen")]
-        known = cache.hot_generation(team_id, url) if lookup and url is not None else None
+        mirror = self._mirror if lookup and self._mirror is not None else None
+        known = mirror.generation(team_id) if mirror is not None else None
+        if known is None and lookup and url is not None:
+            known = cache.hot_generation(team_id, url)
         digest = cache.url_digest(url) if lookup and url is not None else ""
         args = [
             limit,
@@ -108,6 +128,12 @@ class RedisCheckGate:
         if len(reply) == 4 or url is None:
             return admitted, None, MISS
         generation = reply[4].decode()
+        if mirror is not None:
+            held = mirror.answer(team_id, url, generation)
+            if not isinstance(held, Miss):
+                cache.hits += 1
+                return admitted, generation, held
+            mirror.refresh(team_id, generation)
         if len(reply) == 5:
             return admitted, generation, cache.hot_answer(team_id, url, generation)
         return admitted, generation, cache.answer_from(team_id, url, generation, reply[5])

@@ -114,6 +114,11 @@ class Storage(Protocol):
 
     async def get_by_url(self, team_id: str, url: str) -> Entry | None: ...
 
+    async def team_entries(self, team_id: str, limit: int) -> list[Entry] | None:
+        """Every entry of the team, in no particular order; None if it holds more than
+        `limit` (then without reading them all)."""
+        ...
+
     async def list_entries(self, team_id: str, *, limit: int, offset: int) -> list[Entry]:
         """Newest first; equal timestamps by insertion order, newest first."""
         ...

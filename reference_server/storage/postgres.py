@@ -67,6 +67,7 @@ from reference_server.storage.postgres_sql import (
     REVOKE_KEY,
     TEAM_BATCH_LOCK,
     TEAM_CONTEXT,
+    TEAM_ONE_TRIP,
     TEAM_SIZE,
 )
 
@@ -260,6 +261,20 @@ class PostgresStorage:
 
         row = await self._run(None, None, work)
         return None if row is None else _entry(row)
+
+    async def team_entries(self, team_id: str, limit: int) -> list[Entry] | None:
+        # One message, as the check's read (`get_by_url`); a bigger team costs `limit` + 1
+        # rows once, and its callers then leave it alone for a while.
+        query = TEAM_ONE_TRIP.format(team=sql.Literal(team_id), limit=sql.Literal(limit + 1))
+
+        async def work(conn: Conn) -> list[TupleRow]:
+            cursor = conn.cursor()
+            await cursor.execute(query)
+            cursor.nextset()  # past the context's row
+            return await cursor.fetchall()
+
+        rows = await self._run(None, None, work)
+        return None if len(rows) > limit else [_entry(row) for row in rows]
 
     async def list_entries(self, team_id: str, *, limit: int, offset: int) -> list[Entry]:
         page = {"team": team_id, "limit": limit, "offset": offset}

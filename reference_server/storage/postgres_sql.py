@@ -21,6 +21,7 @@ __all__ = [
     "OWNER_CONTEXT",
     "REVOKE_KEY",
     "TEAM_CONTEXT",
+    "TEAM_ONE_TRIP",
     "TEAM_SIZE",
 ]
 
@@ -60,6 +61,11 @@ GET_BY_URL = "SELECT id, team_id, url, created_ms FROM entries WHERE team_id = %
 CHECK_ONE_TRIP = sql.SQL(
     "SELECT set_config('role', 'dnc_app', true), set_config('dnc.team_id', {team}, true);"
     "SELECT id, team_id, url, created_ms FROM entries WHERE team_id = {team} AND url = {url}"
+)
+# A whole (small) team in one message, the same way: `postgres.team_entries`.
+TEAM_ONE_TRIP = sql.SQL(
+    "SELECT set_config('role', 'dnc_app', true), set_config('dnc.team_id', {team}, true);"
+    "SELECT id, team_id, url, created_ms FROM entries WHERE team_id = {team} LIMIT {limit}"
 )
 # Skipping `offset` rows walks only the (team_id, created_ms, seq) index (an index-only scan
 # in the subquery); the outer query reads just `limit` rows of the table.

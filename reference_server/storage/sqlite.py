@@ -299,6 +299,16 @@ class SqliteStorage:
 
         return await self._read(work, inline=True)
 
+    async def team_entries(self, team_id: str, limit: int) -> list[Entry] | None:
+        def work(conn: sqlite3.Connection) -> list[Entry] | None:
+            rows = conn.execute(
+                "SELECT id, team_id, url, created_ms FROM entries WHERE team_id = ? LIMIT ?",
+                (team_id, limit + 1),
+            ).fetchall()
+            return None if len(rows) > limit else [_entry(row) for row in rows]
+
+        return await self._read(work)
+
     async def list_entries(self, team_id: str, *, limit: int, offset: int) -> list[Entry]:
         def work(conn: sqlite3.Connection) -> list[Entry]:
             if offset < FROM_OLDEST_AFTER:
