@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reference_server import handlers
 from reference_server.backends import Backends, build_backends
+from reference_server.check_route import CHECK_PATH, DirectCheck, is_direct_check
 from reference_server.errors import (
     ApiError,
     InternalError,
@@ -43,17 +44,26 @@ class RequestBoundary:
     Starlette's own ServerErrorMiddleware re-raises after answering, which would surface as a
     crash in in-process clients (httpx.ASGITransport) and print a traceback to the console;
     here the exception is logged once, server-side, and the client sees only the envelope.
+
+    The check's GET, the hot path, goes from here straight to `direct_check` (`check_route`),
+    past Starlette's routing layers; everything else goes to `app`, through the same boundary.
     """
 
-    def __init__(self, app: ASGIApp, access_log: bool = True) -> None:
+    def __init__(
+        self, app: ASGIApp, access_log: bool = True, direct_check: DirectCheck | None = None
+    ) -> None:
         self.app = app
         self.access_log = access_log
+        self.direct_check = direct_check
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
+        app = self.app
+        if self.direct_check is not None and is_direct_check(scope):
+            app = self.direct_check
         status = 500
         response_started = False
 
@@ -65,7 +75,7 @@ class RequestBoundary:
             await send(message)
 
         try:
-            await self.app(scope, receive, tracking_send)
+            await app(scope, receive, tracking_send)
         except ClientDisconnect:
             # The client left mid-body (or its body missed the edge's deadline): no one is
             # there to answer and nothing failed here. 499 in the access log, as nginx says.
@@ -133,10 +143,9 @@ class EntryIdConvertor(StringConvertor):
 
 register_url_convertor("dnc_entry_id", EntryIdConvertor())
 
-# (path, method, operationId, handler): the five operations of openapi.yaml. The check, the
-# hot path, is matched first (Starlette tries routes in order); {id} stays last.
+# (path, method, operationId, handler): the operations of openapi.yaml besides the check,
+# which has its own endpoint (`_routes`); {id} stays last.
 _OPERATIONS: tuple[tuple[str, str, str, handlers.Handler], ...] = (
-    ("/v1/dnc/check", "GET", "checkDncStatus", handlers.check_status),
     ("/v1/dnc", "POST", "addDncEntry", handlers.add_entry),
     ("/v1/dnc", "GET", "listDncEntries", handlers.list_entries),
     ("/v1/dnc/batch", "POST", "addDncEntriesBatch", handlers.add_batch),
@@ -145,24 +154,30 @@ _OPERATIONS: tuple[tuple[str, str, str, handlers.Handler], ...] = (
 
 
 def _routes() -> list[Route]:
+    # The check, the hot path, is matched first (Starlette tries routes in order). Its GET
+    # usually never gets here (`check_route`); its HEAD and its other methods' 405 still do.
+    check = Route(CHECK_PATH, handlers.check_endpoint, methods=["GET"], name="checkDncStatus")
     return [
-        Route(
-            path,
-            # The check admits and looks its answer up in one call (`check_gate`).
-            handlers.check_endpoint
-            if handler is handlers.check_status
-            else operation(operation_id, handler),
-            methods=[method],
-            name=operation_id,
-        )
-        for path, method, operation_id, handler in _OPERATIONS
+        check,
+        *(
+            Route(path, operation(operation_id, handler), methods=[method], name=operation_id)
+            for path, method, operation_id, handler in _OPERATIONS
+        ),
     ]
 
 
 def create_app(
-    settings: Settings, *, storage: Storage | None = None, access_log: bool = True
+    settings: Settings,
+    *,
+    storage: Storage | None = None,
+    access_log: bool = True,
+    direct_check: bool = True,
 ) -> Starlette:
-    """Build the app; its backends open in the lifespan (or in `embedded_app`)."""
+    """Build the app; its backends open in the lifespan (or in `embedded_app`).
+
+    `direct_check=False` serves the check through Starlette's route only: the behaviour the
+    direct path (`check_route`) must reproduce, kept for the tests that compare the two.
+    """
     backends = build_backends(settings, storage)
     service = DncService(
         settings,
@@ -194,7 +209,11 @@ def create_app(
     )
     # "/v1/dnc/" must be a 404 in the envelope, not a redirect to "/v1/dnc".
     app.router.redirect_slashes = False
-    app.add_middleware(RequestBoundary, access_log=access_log)
+    app.add_middleware(
+        RequestBoundary,
+        access_log=access_log,
+        direct_check=DirectCheck(service) if direct_check else None,
+    )
     app.state.service = service
     app.state.backends = backends
     return app
