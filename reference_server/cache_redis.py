@@ -34,7 +34,6 @@ are refused while Redis is down, and answers live only in Redis.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import json
 import secrets
@@ -44,6 +43,7 @@ from typing import Any, Final
 
 from reference_server.cache import MISS, Miss, Token, as_answer, as_stored
 from reference_server.errors import ServiceUnavailable
+from reference_server.redis_batch import BatchedScript
 from reference_server.redis_link import RedisLink, team_key
 from reference_server.storage import Entry
 
@@ -117,9 +117,6 @@ return redis.call('INCR', KEYS[1])
 )
 
 _NOT_LISTED = b"-"
-# A store waiting to be sent: team, url, generation, answer key, encoded and plain answer.
-_QueuedStore = tuple[str, str, str, str, bytes, "Entry | None"]
-
 # Answers this instance keeps in memory, each under the generation it was valid for.
 HOT_ANSWERS = 50_000
 
@@ -157,8 +154,7 @@ class RedisCheckCache:
         # Stores run after the answer is sent (one round trip less on a miss); kept here so
         # they are not garbage-collected mid-flight and can be awaited on close.
         self._storing: set[asyncio.Task[None]] = set()
-        self._queued: list[_QueuedStore] = []
-        self._flusher: asyncio.Task[None] | None = None
+        self._store_script = BatchedScript(link, _STORE)
         # (team, url) -> (generation, valid until on the monotonic clock, answer). Served
         # only when the admission script reports the team still at that generation, in the
         # same call: a write bumps it, so nothing here outlives a write.
@@ -225,7 +221,6 @@ class RedisCheckCache:
             name: self._link.script(source)
             for name, source in (
                 ("lookup", _LOOKUP),
-                ("store", _STORE),
                 ("current", _IS_CURRENT),
                 ("begin", _BEGIN_WRITE),
                 ("end", _END_WRITE),
@@ -235,6 +230,7 @@ class RedisCheckCache:
     async def close(self) -> None:
         if self._storing:
             await asyncio.wait(self._storing, timeout=2)
+        await self._store_script.close()
         self._scripts = {}
 
     async def _script(self, name: str, team_id: str, *args: object) -> Any:
@@ -273,42 +269,24 @@ class RedisCheckCache:
     async def store(self, team_id: str, url: str, answer: Entry | None, token: Token) -> None:
         if not isinstance(token, str) or team_id in self._pending:
             return
-        answer_key = team_key(team_id, "chk", token, _url_digest(url))
         # Safe to run late: the script stores only if the generation is still `token` and no
-        # write of the team is in flight, whenever it runs. So the stores of concurrent checks
-        # are queued and sent together, one pipeline per round trip instead of one call each
-        # (on a busy replica the Python side of Redis calls is most of a check's cost).
-        self._queued.append((team_id, url, token, answer_key, _encode(answer), answer))
-        if self._flusher is None or self._flusher.done():
-            task = asyncio.ensure_future(self._send_stores())
-            self._flusher = task
-            self._storing.add(task)
-            task.add_done_callback(self._storing.discard)
+        # write of the team is in flight, whenever it runs. So it runs after the answer is
+        # sent, with the other stores of the same event-loop turn (`redis_batch`).
+        task = asyncio.ensure_future(self._store(team_id, url, token, answer))
+        self._storing.add(task)
+        task.add_done_callback(self._storing.discard)
 
-    async def _send_stores(self) -> None:
-        sha = self._scripts["store"].sha
-        while self._queued:
-            batch, self._queued = self._queued, []
-
-            async def send(client: Any, batch: list[_QueuedStore] = batch) -> list[Any]:
-                pipe = client.pipeline(transaction=False)
-                for team_id, _, token, answer_key, value, _ in batch:
-                    keys = (team_key(team_id, "gen"), team_key(team_id, "writing"))
-                    pipe.evalsha(sha, 2, *keys, token, answer_key, value, self._ttl_ms)
-                results: list[Any] = await pipe.execute(raise_on_error=False)
-                return results
-
-            try:
-                results = await self._link.call(send)
-            except ServiceUnavailable:
-                continue  # an answer not cached is only slower, never wrong
-            if any(isinstance(result, Exception) for result in results):
-                # A restarted Redis forgot the script: load it for the next batch.
-                with contextlib.suppress(ServiceUnavailable):
-                    await self._link.call(lambda client: client.script_load(_STORE))
-            for (team_id, url, token, _, _, answer), stored in zip(batch, results, strict=True):
-                if stored == 1:
-                    self._remember(team_id, url, token, answer)
+    async def _store(self, team_id: str, url: str, token: str, answer: Entry | None) -> None:
+        keys = (team_key(team_id, "gen"), team_key(team_id, "writing"))
+        answer_key = team_key(team_id, "chk", token, _url_digest(url))
+        try:
+            stored = await self._store_script(
+                keys, (token, answer_key, _encode(answer), self._ttl_ms)
+            )
+        except ServiceUnavailable:
+            return  # an answer not cached is only slower, never wrong
+        if stored == 1:
+            self._remember(team_id, url, token, answer)
 
     async def still_current(self, team_id: str, generation: str) -> bool:
         """True when the team is still at `generation` and no write of it is in flight: what

@@ -1,7 +1,8 @@
 """The check's way in: admit it into its rolling window and look its answer up, together.
 
 A check is the hot path, and on replicas each Redis round trip costs more than the Lua it
-runs. `RedisCheckGate` does both in ONE script call: the rolling-window admission of
+runs. `RedisCheckGate` does both in ONE script call (sent with the other checks of the same
+event-loop turn, `redis_batch`): the rolling-window admission of
 `ratelimit_redis` and, only when admitted, the team's cache generation and the cached answer
 of `cache_redis`, atomically. A refused check adds nothing and reads nothing.
 
@@ -17,13 +18,14 @@ list when it holds one: a check of a small team, listed or not, is then that one
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Protocol
 
 from reference_server.cache import MISS, AnswerCache, Miss, Token
 from reference_server.cache_redis import RedisCheckCache, ensure_generation
 from reference_server.errors import ServiceUnavailable
 from reference_server.ratelimit import Decision, Limiter
 from reference_server.ratelimit_redis import WINDOW_ADMIT, RedisRateLimiter, decision
+from reference_server.redis_batch import BatchedScript
 from reference_server.redis_link import RedisLink, team_key
 from reference_server.storage import Entry
 from reference_server.team_mirror import TeamMirror
@@ -39,6 +41,11 @@ class CheckGate(Protocol):
         answer with the token `AnswerCache.store` takes back; MISS when not cached."""
         ...
 
+    async def read_team(self, team_id: str, url: str, token: Token) -> Entry | Miss | None:
+        """Answer a MISS by reading the team's whole list when that is worth keeping;
+        MISS when the caller must read the one URL."""
+        ...
+
 
 class LocalCheckGate:
     def __init__(self, limiter: Limiter, cache: AnswerCache) -> None:
@@ -51,6 +58,9 @@ class LocalCheckGate:
             return admitted, None, MISS
         token, cached = await self._cache.lookup(team_id, url)
         return admitted, token, cached
+
+    async def read_team(self, team_id: str, url: str, token: Token) -> Entry | Miss | None:
+        return MISS  # one process: the one-URL read is as cheap as any
 
 
 # KEYS[1] the (team, bucket) window, KEYS[2] the team's generation; ARGV[1] limit, ARGV[2]
@@ -83,19 +93,24 @@ class RedisCheckGate:
         self._limiter = limiter
         self._cache = cache
         self._mirror = mirror
-        self._script: Any = None
+        self._script = BatchedScript(link, _ADMIT_AND_LOOKUP)
 
     @property
     def mirror(self) -> TeamMirror | None:
         return self._mirror
 
     async def open(self) -> None:
-        self._script = self._link.script(_ADMIT_AND_LOOKUP)
+        return None
 
     async def close(self) -> None:
         if self._mirror is not None:
             await self._mirror.close()
-        self._script = None
+        await self._script.close()
+
+    async def read_team(self, team_id: str, url: str, token: Token) -> Entry | Miss | None:
+        if self._mirror is None or not isinstance(token, str):
+            return MISS  # no generation (Redis unreachable): nothing may be kept
+        return await self._mirror.read(team_id, url, token)
 
     async def admit_and_lookup(self, team_id: str, bucket: str, url: str | None) -> Lookup:
         limit = self._limiter.limit_of(bucket)
@@ -114,13 +129,10 @@ class RedisCheckGate:
             digest,
             known or "",
         ]
-        script = self._script
         try:
             if cache.has_pending:
                 await cache.flush_pending()
-            reply = await self._link.call(
-                lambda client: script(keys=keys, args=args, client=client)
-            )
+            reply = await self._script(keys, args)
         except ServiceUnavailable:
             cache.misses += lookup
             return self._limiter.fallback_hit(team_id, bucket), None, MISS
@@ -133,7 +145,6 @@ class RedisCheckGate:
             if not isinstance(held, Miss):
                 cache.hits += 1
                 return admitted, generation, held
-            mirror.refresh(team_id, generation)
         if len(reply) == 5:
             return admitted, generation, cache.hot_answer(team_id, url, generation)
         return admitted, generation, cache.answer_from(team_id, url, generation, reply[5])

@@ -230,18 +230,12 @@ class DncService:
             raise ticket.invalid or InvalidRequest(URL_REQUIRED)
         if not isinstance(ticket.cached, Miss):
             return ticket.cached
-        entry = await self.storage.get_by_url(principal.team_id, ticket.url)
-        await self.cache.store(principal.team_id, ticket.url, entry, ticket.token)
-        return entry
-
-    async def check(self, principal: Principal, url_value: object) -> Entry | None:
-        url = self._normalize(url_value)
         team = principal.team_id
-        token, cached = await self.cache.lookup(team, url)
-        if not isinstance(cached, Miss):
-            return cached
-        entry = await self.storage.get_by_url(team, url)
-        await self.cache.store(team, url, entry, token)
+        read = await self.gate.read_team(team, ticket.url, ticket.token)
+        if not isinstance(read, Miss):
+            return read  # the team's list is kept instead of this one answer
+        entry = await self.storage.get_by_url(team, ticket.url)
+        await self.cache.store(team, ticket.url, entry, ticket.token)
         return entry
 
     async def list_entries(self, principal: Principal, limit: int, offset: int) -> list[Entry]:

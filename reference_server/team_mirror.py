@@ -17,8 +17,9 @@ around the service (an operator's SQL) are seen within the documented five minut
 
 Bounds: teams of at most `MAX_TEAM` entries (a bigger list is re-read on every write,
 `TOO_BIG_RETRY_S` spares it the attempt), `MAX_TOTAL` entries per instance (the oldest copies
-go first), and `LOADS_AT_ONCE` reads in flight. Reads run off the request path: the check
-that found no copy is answered as before.
+go first), and `LOADS_AT_ONCE` reads in flight. The check that found no copy reads the
+team's list instead of its one URL and answers from it (for 50 entries about the cost of the
+one-URL read); the confirmation and the copy follow off the request path.
 """
 
 from __future__ import annotations
@@ -50,15 +51,26 @@ LOADS_AT_ONCE: Final = 8
 LoadTeam = Callable[[str, int], Awaitable[list[Entry] | None]]
 # True when the team is still at `generation` with no write in flight.
 StillCurrent = Callable[[str, str], Awaitable[bool]]
+# url -> (entry id, created ms): plain tuples, which the garbage collector untracks.
+_Urls = dict[str, tuple[str, int]]
 
 
 class _Copy:
     __slots__ = ("expires", "generation", "urls")
 
-    def __init__(self, generation: str, expires: float, urls: dict[str, tuple[str, int]]) -> None:
+    def __init__(self, generation: str, expires: float, urls: _Urls) -> None:
         self.generation = generation
         self.expires = expires
-        # url -> (entry id, created ms): plain tuples, which the garbage collector untracks.
+        self.urls = urls
+
+
+class _Read:
+    """A read of one team's list in flight; checks under the same generation share it."""
+
+    __slots__ = ("generation", "urls")
+
+    def __init__(self, generation: str, urls: asyncio.Future[_Urls | None]) -> None:
+        self.generation = generation
         self.urls = urls
 
 
@@ -83,7 +95,8 @@ class TeamMirror:
         self._total = 0
         # team -> not before (monotonic): too big, or its last read failed.
         self._resting: dict[str, float] = {}
-        self._loading: dict[str, asyncio.Task[None]] = {}
+        self._reads: dict[str, _Read] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
         self.loads = 0
 
     @property
@@ -92,8 +105,8 @@ class TeamMirror:
 
     @property
     def reading(self) -> int:
-        """Reads (and their confirmations) in flight."""
-        return len(self._loading)
+        """Reads of lists, with their confirmations, in flight."""
+        return len(self._tasks)
 
     def generation(self, team_id: str) -> str | None:
         """The generation of this instance's copy of the team, if it holds a fresh one."""
@@ -111,49 +124,87 @@ class TeamMirror:
         copy = self._copies.get(team_id)
         if copy is None or copy.generation != generation:
             return MISS
-        held = copy.urls.get(url)
-        return None if held is None else Entry(held[0], team_id, url, held[1])
+        return _answer(team_id, url, copy.urls)
 
-    def refresh(self, team_id: str, generation: str) -> None:
-        """Read the team's list in the background, to be held under `generation` (the one
-        Redis reported before the read) if it is still current afterwards."""
-        if not self.enabled or team_id in self._loading or len(self._loading) >= LOADS_AT_ONCE:
+    async def read(self, team_id: str, url: str, generation: str) -> Entry | Miss | None:
+        """Answer a check that found no copy by reading the team's whole list instead of the
+        one URL (`generation`: what Redis reported before this read), and keep that list if
+        it is still current afterwards. Concurrent checks under the same generation share
+        one read. MISS when the team is too big, resting, the read failed, or too many
+        reads are in flight: the caller then reads the one URL."""
+        if not self.enabled:
+            return MISS
+        pending = self._reads.get(team_id)
+        if pending is None:
+            if len(self._reads) >= LOADS_AT_ONCE or self._is_resting(team_id):
+                return MISS
+            pending = self._start(team_id, generation)
+        elif pending.generation != generation:
+            return MISS  # read under an older generation: it may miss a write this check saw
+        urls = await asyncio.shield(pending.urls)
+        return MISS if urls is None else _answer(team_id, url, urls)
+
+    def _is_resting(self, team_id: str) -> bool:
+        until = self._resting.get(team_id)
+        if until is None:
+            return False
+        if self._clock() < until:
+            return True
+        del self._resting[team_id]
+        return False
+
+    def _start(self, team_id: str, generation: str) -> _Read:
+        pending = _Read(generation, asyncio.get_running_loop().create_future())
+        self._reads[team_id] = pending
+        task = asyncio.ensure_future(self._fill(team_id, pending))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return pending
+
+    async def _fill(self, team_id: str, pending: _Read) -> None:
+        urls: _Urls | None = None
+        try:
+            urls = await self._read_list(team_id)
+        finally:
+            # Whatever happened (cancelled too), no check waits forever.
+            if self._reads.get(team_id) is pending:
+                del self._reads[team_id]
+            if not pending.urls.done():
+                pending.urls.set_result(urls)
+        if urls is None:
             return
-        resting = self._resting.get(team_id)
-        if resting is not None:
-            if self._clock() < resting:
-                return
-            del self._resting[team_id]
-        self._loading[team_id] = asyncio.ensure_future(self._refresh(team_id, generation))
+        try:
+            current = await self._still_current(team_id, pending.generation)
+        except Exception as error:  # a copy not kept only costs reads
+            if not isinstance(error, ServiceUnavailable):
+                log_event("team_mirror_failed", logging.WARNING, error=type(error).__name__)
+            return
+        if current:  # else a write moved it meanwhile: the next miss reads again
+            self._install(team_id, pending.generation, urls)
 
-    async def _refresh(self, team_id: str, generation: str) -> None:
+    async def _read_list(self, team_id: str) -> _Urls | None:
         try:
             entries = await self._load(team_id, self._max_team)
-            if entries is None:
-                self._rest(team_id, TOO_BIG_RETRY_S)
-                self._drop(team_id)
-                return
-            if not await self._still_current(team_id, generation):
-                return  # a write moved it meanwhile: the next check reads again
-            self._install(team_id, generation, entries)
-        except ServiceUnavailable:
+        except Exception as error:  # the caller reads the one URL instead
+            if not isinstance(error, ServiceUnavailable):
+                log_event("team_mirror_failed", logging.WARNING, error=type(error).__name__)
             self._rest(team_id, FAILED_RETRY_S)
-        except Exception as error:  # a copy is an optimization: never fail a check over it
-            log_event("team_mirror_read_failed", logging.WARNING, error=type(error).__name__)
-            self._rest(team_id, FAILED_RETRY_S)
-        finally:
-            del self._loading[team_id]
+            return None
+        if entries is None:
+            self._rest(team_id, TOO_BIG_RETRY_S)
+            self._drop(team_id)
+            return None
+        return {entry.url: (entry.id, entry.created_ms) for entry in entries}
 
     def _rest(self, team_id: str, seconds: float) -> None:
         if len(self._resting) >= self._max_total:
             self._resting.clear()  # rare; forgetting only costs a read
         self._resting[team_id] = self._clock() + seconds
 
-    def _install(self, team_id: str, generation: str, entries: list[Entry]) -> None:
+    def _install(self, team_id: str, generation: str, urls: _Urls) -> None:
         self._drop(team_id)
-        while self._copies and self._total + len(entries) > self._max_total:
+        while self._copies and self._total + len(urls) > self._max_total:
             self._drop(next(iter(self._copies)))  # the oldest copy
-        urls = {entry.url: (entry.id, entry.created_ms) for entry in entries}
         self._copies[team_id] = _Copy(generation, self._clock() + self._ttl_s, urls)
         self._total += len(urls)
         self.loads += 1
@@ -164,7 +215,7 @@ class TeamMirror:
             self._total -= len(copy.urls)
 
     async def close(self) -> None:
-        tasks = list(self._loading.values())
+        tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
         for task in tasks:
@@ -172,3 +223,8 @@ class TeamMirror:
                 await task
         self._copies.clear()
         self._total = 0
+
+
+def _answer(team_id: str, url: str, urls: _Urls) -> Entry | None:
+    held = urls.get(url)
+    return None if held is None else Entry(held[0], team_id, url, held[1])

@@ -263,18 +263,22 @@ class PostgresStorage:
         return None if row is None else _entry(row)
 
     async def team_entries(self, team_id: str, limit: int) -> list[Entry] | None:
-        # One message, as the check's read (`get_by_url`); a bigger team costs `limit` + 1
-        # rows once, and its callers then leave it alone for a while.
+        # One message, as the check's read (`get_by_url`). A team whose kept size is over
+        # `limit` costs no row; one whose size is stale costs at most `limit` + 1 rows.
         query = TEAM_ONE_TRIP.format(team=sql.Literal(team_id), limit=sql.Literal(limit + 1))
 
-        async def work(conn: Conn) -> list[TupleRow]:
+        async def work(conn: Conn) -> tuple[TupleRow | None, list[TupleRow]]:
             cursor = conn.cursor()
             await cursor.execute(query)
             cursor.nextset()  # past the context's row
-            return await cursor.fetchall()
+            size = await cursor.fetchone()
+            cursor.nextset()
+            return size, await cursor.fetchall()
 
-        rows = await self._run(None, None, work)
-        return None if len(rows) > limit else [_entry(row) for row in rows]
+        size, rows = await self._run(None, None, work)
+        if (size is not None and size[0] > limit) or len(rows) > limit:
+            return None
+        return [_entry(row) for row in rows]
 
     async def list_entries(self, team_id: str, *, limit: int, offset: int) -> list[Entry]:
         page = {"team": team_id, "limit": limit, "offset": offset}

@@ -62,10 +62,14 @@ CHECK_ONE_TRIP = sql.SQL(
     "SELECT set_config('role', 'dnc_app', true), set_config('dnc.team_id', {team}, true);"
     "SELECT id, team_id, url, created_ms FROM entries WHERE team_id = {team} AND url = {url}"
 )
-# A whole (small) team in one message, the same way: `postgres.team_entries`.
+# A whole (small) team in one message, the same way (`postgres.team_entries`): its kept size,
+# then its rows unless that size is over the bound (`limit` is the bound + 1).
 TEAM_ONE_TRIP = sql.SQL(
     "SELECT set_config('role', 'dnc_app', true), set_config('dnc.team_id', {team}, true);"
-    "SELECT id, team_id, url, created_ms FROM entries WHERE team_id = {team} LIMIT {limit}"
+    "SELECT entries FROM team_sizes WHERE team_id = {team};"
+    "SELECT id, team_id, url, created_ms FROM entries WHERE team_id = {team}"
+    " AND COALESCE((SELECT entries FROM team_sizes WHERE team_id = {team}), 0) < {limit}"
+    " LIMIT {limit}"
 )
 # Skipping `offset` rows walks only the (team_id, created_ms, seq) index (an index-only scan
 # in the subquery); the outer query reads just `limit` rows of the table.

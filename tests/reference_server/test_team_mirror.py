@@ -31,6 +31,7 @@ pytestmark = pytest.mark.anyio
 A = {"Authorization": "Bearer key-team-a-primary"}
 B = {"Authorization": "Bearer key-team-b"}
 TEAM_A = API_KEYS["key-team-a-primary"]
+URL = "https://linkedin.com/in/ann"
 
 
 class CountingPostgres(PostgresStorage):
@@ -88,7 +89,8 @@ async def test_once_a_small_team_is_held_its_checks_listed_or_not_read_no_databa
     async with instance(stores) as one:
         added = await one.client.post("/v1/dnc", json={"url": "in/held"}, headers=A)
         assert added.status_code == 201
-        assert await one.listed("in/held")
+        assert await one.listed("in/held")  # answered from the team's list, read whole
+        assert (one.storage.team_reads, one.storage.point_reads) == (1, 0)
         await one.settle(1)
         before = one.storage.point_reads
         assert await one.listed("linkedin.com/in/held")
@@ -189,7 +191,7 @@ async def test_a_copy_is_served_only_under_its_generation_and_within_the_ttl() -
         return True
 
     mirror = TeamMirror(load, current, ttl_s=300, clock=clock)
-    mirror.refresh("t", "7")
+    await mirror.read("t", URL, "7")
     await _drain(mirror)
     assert mirror.generation("t") == "7"
     held = mirror.answer("t", "https://linkedin.com/in/ann", "7")
@@ -225,7 +227,7 @@ async def test_a_copy_is_installed_only_when_its_read_succeeded_and_is_still_cur
         return still_current
 
     mirror = TeamMirror(load, current, ttl_s=300)
-    mirror.refresh("t", "1")
+    await mirror.read("t", URL, "1")
     await _drain(mirror)
     assert (mirror.generation("t") == "1") is held
     await mirror.close()
@@ -240,7 +242,7 @@ async def test_the_oldest_copies_go_first_when_the_total_bound_is_reached() -> N
 
     mirror = TeamMirror(load, current, ttl_s=300, max_total=7)
     for team in ("t1", "t2", "t3"):
-        mirror.refresh(team, "1")
+        await mirror.read(team, URL, "1")
         await _drain(mirror)
     assert [mirror.generation(t) for t in ("t1", "t2", "t3")] == [None, "1", "1"]
     await mirror.close()
@@ -259,11 +261,43 @@ async def test_a_team_over_the_bound_is_not_read_again_until_it_has_rested() -> 
 
     mirror = TeamMirror(load, current, ttl_s=300, clock=clock)
     for _ in range(3):
-        mirror.refresh("big", "1")
+        await mirror.read("big", URL, "1")
         await _drain(mirror)
     assert reads == ["big"]
     clock.advance(61)
-    mirror.refresh("big", "1")
+    await mirror.read("big", URL, "1")
     await _drain(mirror)
     assert reads == ["big", "big"]
+    await mirror.close()
+
+
+async def test_checks_share_a_list_read_only_under_the_generation_it_was_read_at() -> None:
+    """A check that saw a newer generation (a write ended since the read began) must not be
+    answered from the older read: it may lack that write."""
+    release = anyio.Event()
+    reads: list[str] = []
+
+    async def load(team: str, limit: int) -> list[Entry] | None:
+        reads.append(team)
+        await release.wait()
+        return _entries(team, "zed")
+
+    async def current(team: str, generation: str) -> bool:
+        return False
+
+    mirror = TeamMirror(load, current, ttl_s=300)
+    answers: dict[str, object] = {}
+
+    async def check(name: str, generation: str) -> None:
+        answers[name] = await mirror.read("t", URL, generation)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(check, "first", "1")
+        await _drain(mirror)
+        tg.start_soon(check, "same generation", "1")
+        tg.start_soon(check, "newer generation", "2")
+        await _drain(mirror)
+        release.set()
+    assert reads == ["t"]
+    assert answers == {"first": None, "same generation": None, "newer generation": MISS}
     await mirror.close()
