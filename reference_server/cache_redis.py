@@ -155,6 +155,7 @@ class RedisCheckCache:
         # they are not garbage-collected mid-flight and can be awaited on close.
         self._storing: set[asyncio.Task[None]] = set()
         self._store_script = BatchedScript(link, _STORE)
+        self._current_script = BatchedScript(link, _IS_CURRENT)
         # (team, url) -> (generation, valid until on the monotonic clock, answer). Served
         # only when the admission script reports the team still at that generation, in the
         # same call: a write bumps it, so nothing here outlives a write.
@@ -221,7 +222,6 @@ class RedisCheckCache:
             name: self._link.script(source)
             for name, source in (
                 ("lookup", _LOOKUP),
-                ("current", _IS_CURRENT),
                 ("begin", _BEGIN_WRITE),
                 ("end", _END_WRITE),
             )
@@ -231,6 +231,7 @@ class RedisCheckCache:
         if self._storing:
             await asyncio.wait(self._storing, timeout=2)
         await self._store_script.close()
+        await self._current_script.close()
         self._scripts = {}
 
     async def _script(self, name: str, team_id: str, *args: object) -> Any:
@@ -293,7 +294,8 @@ class RedisCheckCache:
         held since `generation` was read may then be kept (the rule `store` applies)."""
         if team_id in self._pending:
             return False
-        return bool(await self._script("current", team_id, generation))
+        keys = (team_key(team_id, "gen"), team_key(team_id, "writing"))
+        return bool(await self._current_script(keys, (generation,)))
 
     async def before_write(self, team_id: str) -> None:
         write_id = secrets.token_hex(8)
