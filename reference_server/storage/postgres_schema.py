@@ -218,6 +218,30 @@ INSERT INTO team_sizes (team_id, entries) SELECT team_id, count(*) FROM entries 
 SELECT set_config('dnc.definer', '', true);
 """,  # noqa: S608 (only module constants are interpolated)
     ),
+    Migration(
+        7,
+        "entry counts emptied with the entries",
+        """
+-- An operator's TRUNCATE of entries fires no DELETE trigger: without this the counts
+-- outlived the rows, and a stale count sent deep pages the wrong way and made a small team
+-- look too big for replicas to hold whole. (A TRUNCATE here would fail when the same
+-- statement truncates team_sizes too.)
+CREATE FUNCTION dnc_count_truncated() RETURNS trigger LANGUAGE plpgsql
+    SET search_path = pg_catalog, public
+AS $$
+DECLARE
+    previous text := current_setting('dnc.definer', true);
+BEGIN
+    PERFORM set_config('dnc.definer', 'on', true);
+    DELETE FROM public.team_sizes;
+    PERFORM set_config('dnc.definer', COALESCE(previous, ''), true);
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER entries_truncated AFTER TRUNCATE ON entries
+    FOR EACH STATEMENT EXECUTE FUNCTION dnc_count_truncated();
+""",
+    ),
 )
 
 

@@ -113,3 +113,29 @@ async def test_deep_pages_on_postgresql_equal_the_newest_first_order_from_either
         await _assert_pages_match(storage, _pg_rows(stores.database_url))
     finally:
         await storage.close()
+
+
+async def test_an_operators_truncate_of_entries_empties_the_counts_with_them(
+    stores: SharedStores,
+) -> None:
+    """A count that outlived a TRUNCATE made the deep pages of the refilled list start from
+    the wrong end, and a small team look too big for replicas to hold whole."""
+    import psycopg
+
+    storage = PostgresStorage(stores.database_url)
+    await storage.open()
+    try:
+        await _fill(storage)
+        with psycopg.connect(stores.database_url, autocommit=True) as conn:
+            conn.execute("TRUNCATE entries")
+        urls = [f"https://linkedin.com/in/after-{n}" for n in range(FROM_OLDEST_AFTER + 10)]
+        for chunk in range(0, len(urls), 1000):
+            await storage.add_many(TEAM, urls[chunk : chunk + 1000], actor="t", now_ms=7)
+        await _assert_pages_match(storage, _pg_rows(stores.database_url))
+        held = await storage.team_entries("team_other", 10)
+        assert held == []  # counted 0 again, not the 1 of before the TRUNCATE
+        with psycopg.connect(stores.database_url, autocommit=True) as conn:
+            sizes = dict(conn.execute("SELECT team_id, entries FROM team_sizes").fetchall())
+        assert sizes == {TEAM: len(urls)}
+    finally:
+        await storage.close()
