@@ -240,11 +240,16 @@ class RedisCheckCache:
         return await self._link.call(lambda client: script(keys=keys, args=args, client=client))
 
     async def _flush_pending(self) -> None:
+        # Concurrent checks may report the same ends (an end is safe to report twice): each
+        # id leaves the list once reported, by whichever check got there first, and the team
+        # leaves `_pending` only when no end of it is left unreported.
         for team_id, write_ids in list(self._pending.items()):
-            while write_ids:
-                await self._script("end", team_id, write_ids[0])
-                write_ids.pop(0)
-            del self._pending[team_id]
+            for write_id in list(write_ids):
+                await self._script("end", team_id, write_id)
+                if write_id in write_ids:
+                    write_ids.remove(write_id)
+            if not write_ids and self._pending.get(team_id) is write_ids:
+                del self._pending[team_id]
 
     async def lookup(self, team_id: str, url: str) -> tuple[Token, Entry | Miss | None]:
         self.misses += 1

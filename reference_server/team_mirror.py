@@ -203,16 +203,16 @@ class TeamMirror:
 
     def _install(self, team_id: str, generation: str, urls: _Urls) -> None:
         self._drop(team_id)
-        while self._copies and self._total + len(urls) > self._max_total:
+        while self._copies and self._total + _weight(urls) > self._max_total:
             self._drop(next(iter(self._copies)))  # the oldest copy
         self._copies[team_id] = _Copy(generation, self._clock() + self._ttl_s, urls)
-        self._total += len(urls)
+        self._total += _weight(urls)
         self.loads += 1
 
     def _drop(self, team_id: str) -> None:
         copy = self._copies.pop(team_id, None)
         if copy is not None:
-            self._total -= len(copy.urls)
+            self._total -= _weight(copy.urls)
 
     async def close(self) -> None:
         tasks = list(self._tasks)
@@ -223,6 +223,12 @@ class TeamMirror:
                 await task
         self._copies.clear()
         self._total = 0
+
+
+def _weight(urls: _Urls) -> int:
+    # An empty team's copy costs memory too: counted as one entry, so `MAX_TOTAL` also
+    # bounds how many copies are held.
+    return max(1, len(urls))
 
 
 def _answer(team_id: str, url: str, urls: _Urls) -> Entry | None:
