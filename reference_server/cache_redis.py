@@ -34,6 +34,7 @@ are refused while Redis is down, and answers live only in Redis.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import secrets
@@ -117,6 +118,9 @@ return redis.call('INCR', KEYS[1])
 )
 
 _NOT_LISTED = b"-"
+# How often ends of writes that could not reach Redis are tried again in the background.
+PENDING_RETRY_S: Final = 0.2
+
 # Answers this instance keeps in memory, each under the generation it was valid for.
 HOT_ANSWERS = 50_000
 
@@ -154,6 +158,7 @@ class RedisCheckCache:
         # Stores run after the answer is sent (one round trip less on a miss); kept here so
         # they are not garbage-collected mid-flight and can be awaited on close.
         self._storing: set[asyncio.Task[None]] = set()
+        self._reporter: asyncio.Task[None] | None = None
         self._store_script = BatchedScript(link, _STORE)
         self._current_script = BatchedScript(link, _IS_CURRENT)
         # (team, url) -> (generation, valid until on the monotonic clock, answer). Served
@@ -228,16 +233,25 @@ class RedisCheckCache:
         }
 
     async def close(self) -> None:
+        if self._reporter is not None:
+            self._reporter.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reporter
+            self._reporter = None
         if self._storing:
             await asyncio.wait(self._storing, timeout=2)
         await self._store_script.close()
         await self._current_script.close()
         self._scripts = {}
 
-    async def _script(self, name: str, team_id: str, *args: object) -> Any:
+    async def _script(
+        self, name: str, team_id: str, *args: object, even_if_down: bool = False
+    ) -> Any:
         script = self._scripts[name]
         keys = [team_key(team_id, "gen"), team_key(team_id, "writing")]
-        return await self._link.call(lambda client: script(keys=keys, args=args, client=client))
+        return await self._link.call(
+            lambda client: script(keys=keys, args=args, client=client), even_if_down=even_if_down
+        )
 
     async def _flush_pending(self) -> None:
         # Concurrent checks may report the same ends (an end is safe to report twice): each
@@ -313,7 +327,24 @@ class RedisCheckCache:
         write_id = writes.popleft() if writes else ""  # "": a bump with no write of ours
         if writes is not None and not writes:
             del self._writes[team_id]
-        try:
-            await self._script("end", team_id, write_id)
-        except ServiceUnavailable:
-            self._pending.setdefault(team_id, []).append(write_id)
+        for even_if_down in (False, True):
+            # The write is committed: until its end is reported, another instance may hold
+            # answers or a list without it whenever the in-flight mark is gone (a Redis that
+            # restarted mid-write). A connection a restart killed fails once; a fresh one,
+            # tried at once past the circuit breaker, reports the end before the answer.
+            try:
+                await self._script("end", team_id, write_id, even_if_down=even_if_down)
+                return
+            except ServiceUnavailable:
+                continue
+        self._pending.setdefault(team_id, []).append(write_id)
+        if self._reporter is None or self._reporter.done():
+            self._reporter = asyncio.ensure_future(self._report_pending())
+
+    async def _report_pending(self) -> None:
+        """Report unreported ends as soon as Redis answers again, not only at this instance's
+        next cache call (which may never come)."""
+        while self._pending:
+            await asyncio.sleep(PENDING_RETRY_S)
+            with contextlib.suppress(ServiceUnavailable):
+                await self._flush_pending()

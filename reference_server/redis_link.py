@@ -74,9 +74,13 @@ class RedisLink:
         """False during the cool-down after a failure (callers may then degrade at once)."""
         return time.monotonic() >= self._down_until
 
-    async def call(self, operation: Callable[[aioredis.Redis], Awaitable[T]]) -> T:
-        """Run one Redis operation; any Redis or socket failure becomes ServiceUnavailable."""
-        if not self.available:
+    async def call(
+        self, operation: Callable[[aioredis.Redis], Awaitable[T]], *, even_if_down: bool = False
+    ) -> T:
+        """Run one Redis operation; any Redis or socket failure becomes ServiceUnavailable.
+
+        `even_if_down`: try even during the cool-down (a call that must not wait for it)."""
+        if not even_if_down and not self.available:
             raise ServiceUnavailable("redis")
         try:
             result = await operation(self.client)

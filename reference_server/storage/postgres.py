@@ -263,22 +263,23 @@ class PostgresStorage:
         return None if row is None else _entry(row)
 
     async def team_entries(self, team_id: str, limit: int) -> list[Entry] | None:
-        # One message, as the check's read (`get_by_url`). A team whose kept size is over
-        # `limit` costs no row; one whose size is stale costs at most `limit` + 1 rows.
+        # One message, as the check's read (`get_by_url`), and one statement (one snapshot):
+        # the kept size on every row, and no row of a team whose size is over `limit`; a
+        # stale size costs at most `limit` + 1 rows.
         query = TEAM_ONE_TRIP.format(team=sql.Literal(team_id), limit=sql.Literal(limit + 1))
 
-        async def work(conn: Conn) -> tuple[TupleRow | None, list[TupleRow]]:
+        async def work(conn: Conn) -> list[TupleRow]:
             cursor = conn.cursor()
             await cursor.execute(query)
             cursor.nextset()  # past the context's row
-            size = await cursor.fetchone()
-            cursor.nextset()
-            return size, await cursor.fetchall()
+            return await cursor.fetchall()
 
-        size, rows = await self._run(None, None, work)
-        if (size is not None and size[0] > limit) or len(rows) > limit:
+        rows = await self._run(None, None, work)
+        size = rows[0][0] if rows else 0
+        entries = [Entry(*row[1:]) for row in rows if row[1] is not None]
+        if size > limit or len(entries) > limit:
             return None
-        return [_entry(row) for row in rows]
+        return entries
 
     async def list_entries(self, team_id: str, *, limit: int, offset: int) -> list[Entry]:
         page = {"team": team_id, "limit": limit, "offset": offset}

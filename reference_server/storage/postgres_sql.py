@@ -62,14 +62,16 @@ CHECK_ONE_TRIP = sql.SQL(
     "SELECT set_config('role', 'dnc_app', true), set_config('dnc.team_id', {team}, true);"
     "SELECT id, team_id, url, created_ms FROM entries WHERE team_id = {team} AND url = {url}"
 )
-# A whole (small) team in one message, the same way (`postgres.team_entries`): its kept size,
-# then its rows unless that size is over the bound (`limit` is the bound + 1).
+# A whole (small) team in one message, the same way (`postgres.team_entries`): its kept size
+# and, unless that size reaches `limit` (the bound + 1), its rows. ONE statement, so one
+# snapshot: as two, a batch committing between them made the size say "small" and the rows
+# say "too big", and the team read as empty (every check of it "not listed").
 TEAM_ONE_TRIP = sql.SQL(
     "SELECT set_config('role', 'dnc_app', true), set_config('dnc.team_id', {team}, true);"
-    "SELECT entries FROM team_sizes WHERE team_id = {team};"
-    "SELECT id, team_id, url, created_ms FROM entries WHERE team_id = {team}"
-    " AND COALESCE((SELECT entries FROM team_sizes WHERE team_id = {team}), 0) < {limit}"
-    " LIMIT {limit}"
+    "SELECT s.n, e.id, e.team_id, e.url, e.created_ms"
+    " FROM (SELECT COALESCE((SELECT entries FROM team_sizes WHERE team_id = {team}), 0) AS n) s"
+    " LEFT JOIN LATERAL (SELECT id, team_id, url, created_ms FROM entries"
+    " WHERE team_id = {team} AND s.n < {limit} LIMIT {limit}) e ON true"
 )
 # Skipping `offset` rows walks only the (team_id, created_ms, seq) index (an index-only scan
 # in the subquery); the outer query reads just `limit` rows of the table.
