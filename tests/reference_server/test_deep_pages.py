@@ -135,7 +135,9 @@ async def test_an_operators_truncate_of_entries_empties_the_counts_with_them(
         held = await storage.team_entries("team_other", 10)
         assert held == []  # counted 0 again, not the 1 of before the TRUNCATE
         with psycopg.connect(stores.database_url, autocommit=True) as conn:
-            sizes = dict(conn.execute("SELECT team_id, entries FROM team_sizes").fetchall())
+            sizes: dict[str, int] = dict(
+                conn.execute("SELECT team_id, entries FROM team_sizes").fetchall()
+            )
         assert sizes == {TEAM: len(urls)}
     finally:
         await storage.close()
